@@ -1,0 +1,224 @@
+"""The ``stockpile`` command line.
+
+    stockpile template PATH            an empty input workbook with instructions
+    stockpile validate INPUT           every problem in a workbook, with its cell
+    stockpile solve [INPUT] [-o OUT]   the plan, written as an Excel report
+
+Exit codes (WORKBOOK.md): 0 a report with status optimal or feasible; 1 invalid input
+(nothing solved, nothing written); 2 infeasible (a report explains why); 3 any other
+failure.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from optimizer import __version__
+from optimizer.io import Problem, UnreadableWorkbook, read_instance
+from optimizer.pipeline import (
+    EXAMPLE,
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_OK,
+    InvalidInput,
+    SameFile,
+    solve_workbook,
+)
+
+app = typer.Typer(
+    name="stockpile",
+    help="Plan critical-mineral projects and stockpiles for a bloc of countries under "
+    "disruption risk (two-stage stochastic MILP, Pyomo + HiGHS). Excel in, Excel out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+InputArg = Annotated[
+    Path | None,
+    typer.Argument(help="Input workbook (.xlsx). Default: the example in inputs/.",
+                   show_default=False),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Report path. Default: reports/<input>-report.xlsx."),
+]
+TimeLimitOpt = Annotated[
+    float | None,
+    typer.Option("--time-limit", min=0.0, help="Solver time limit in seconds (overrides "
+                                               "Settings time_limit_s)."),
+]
+MipGapOpt = Annotated[
+    float | None,
+    typer.Option("--mip-gap", min=0.0, help="Relative MIP gap (overrides Settings mip_gap)."),
+]
+
+
+def print_problems(errors: tuple[Problem, ...], warnings: tuple[Problem, ...]) -> None:
+    for p in errors:
+        err.print(f"[red]error[/red]   {p}", markup=True, soft_wrap=True)
+    for p in warnings:
+        err.print(f"[yellow]warning[/yellow] {p}", markup=True, soft_wrap=True)
+    err.print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
+
+
+def _fmt(value, digits: int = 6) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+@app.command()
+def validate(
+    input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).")],
+) -> None:
+    """Check a workbook and print every problem with its cell (exit 0 clean, 1 problems).
+
+    Example: stockpile validate inputs/us_mexico.xlsx
+    """
+    try:
+        result = read_instance(input)
+    except UnreadableWorkbook as exc:
+        err.print(f"error   {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    if result.errors or result.warnings:
+        print_problems(result.errors, result.warnings)
+    if result.errors:
+        raise typer.Exit(EXIT_INVALID)
+    inst = result.instance
+    out.print(
+        f"{input}: valid ({len(inst.members)} members, {len(inst.commodities)} commodities, "
+        f"{inst.settings.horizon_years} years, {len(inst.scenarios)} scenarios, "
+        f"{len(inst.eligible_projects)} eligible projects)"
+    )
+
+
+@app.command()
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the empty workbook.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write an empty input workbook with every sheet, header, drop-down and an
+    Instructions sheet.
+
+    Example: stockpile template my_plan.xlsx
+    """
+    from optimizer.template import write_template
+
+    if path.exists() and not force:
+        err.print(f"error   {path} exists; not overwritten (use --force to replace it)")
+        raise typer.Exit(EXIT_INVALID)
+    write_template(path)
+    out.print(f"wrote {path}: fill the sheets, then `stockpile validate {path}`")
+
+
+class _Phases:
+    """Terminal progress: phases with their times, live solver progress."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.status = None
+        self.last = 0.0
+
+    def phase(self, name: str, seconds: float) -> None:
+        self.console.print(f"  {name:<18} {seconds:8.2f} s")
+
+    def progress(self, event) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.5:
+            return
+        self.last = now
+        if self.status is not None:
+            gap = "-" if event.gap is None else f"{100 * event.gap:.3f} %"
+            self.status.update(
+                f"solving: {event.seconds:6.1f} s  plan {_fmt(event.incumbent, 3)}  "
+                f"bound {_fmt(event.bound, 3)}  gap {gap}  nodes {event.nodes}"
+            )
+
+
+@app.command()
+def solve(
+    input: InputArg = None,
+    output: OutputOpt = None,
+    time_limit: TimeLimitOpt = None,
+    mip_gap: MipGapOpt = None,
+) -> None:
+    """Validate, build, solve and write the report.
+
+    Example: stockpile solve inputs/us_mexico.xlsx -o reports/plan.xlsx --mip-gap 1e-4
+    """
+    input = input or EXAMPLE
+    phases = _Phases(out)
+    out.print(f"stockpile {__version__}: solving {input}")
+    try:
+        with out.status("solving…") as status:
+            phases.status = status
+            run, path = solve_workbook(input, output, time_limit=time_limit, mip_gap=mip_gap,
+                                       progress=phases.progress, on_phase=phases.phase)
+    except UnreadableWorkbook as exc:
+        err.print(f"error   {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except InvalidInput as exc:
+        print_problems(exc.errors, exc.warnings)
+        err.print("nothing was solved; fix the workbook and run again")
+        raise typer.Exit(EXIT_INVALID) from None
+    except SameFile as exc:
+        err.print(f"error   {exc}")
+        raise typer.Exit(EXIT_INVALID) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was written")
+        raise typer.Exit(130) from None
+    _print_run(run, path)
+    raise typer.Exit(run.exit_code)
+
+
+def _print_run(run, path: Path) -> None:
+    o = run.outcome
+    r = run.results
+    table = RichTable(title="Summary", show_header=False, box=None)
+    for key in ("status", "objective_musd", "best_bound_musd", "mip_gap",
+                "first_stage_cost_musd", "expected_scenario_cost_musd", "cvar_musd",
+                "expected_shortage_t", "units_built", "capex_committed_musd"):
+        table.add_row(key, _fmt(r.value(key)))
+    out.print(table)
+    inv = r.table("Investments")
+    if inv and inv.rows:
+        out.print("Projects to fund:")
+        for row in inv.rows[:10]:
+            out.print(f"  {row[0]}: {row[5]} unit(s) from {row[6]} ({row[4]}, sponsor {row[3]})")
+    if o.status == "feasible":
+        err.print(f"warning: stopped at a limit ({o.termination}) with a plan; gap "
+                  f"{_fmt(o.gap)}")
+    if o.status == "infeasible":
+        err.print("the workbook's requirements cannot all be met: see the Diagnosis sheet")
+    if o.status == "error":
+        err.print(f"error   no plan: {o.no_plan_reason}")
+        return
+    out.print(f"report: {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was written")
+        sys.exit(130)
+    except Exception as exc:  # last line of defence: no traceback for a planner
+        err.print(f"error   {type(exc).__name__}: {exc}", markup=False)
+        err.print("this is a bug in stockpile; please report it with the workbook")
+        sys.exit(EXIT_FAILURE)
+
+
+__all__ = ["app", "main", "EXIT_OK"]

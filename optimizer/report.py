@@ -1,0 +1,238 @@
+"""Writing the Excel report from plain :class:`~optimizer.results.Results` (no Pyomo here).
+
+Every report (``solve``, ``analyze``, ``sweep``) shares one look: Summary first (metric,
+value, unit, meaning), then plain tables with a bold frozen header row, units in the
+headers, number formats, fitted widths, and native Excel charts where they help.
+
+Safety: text is always written as text (a value from the input that starts with ``=``,
+``+``, ``-`` or ``@`` never becomes a formula), and the file is written to a temporary
+file in the target folder and moved into place, so an interrupted run never leaves a
+half-written report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from optimizer.results import Results, Table
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+TITLE_FONT = Font(bold=True, size=14)
+ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")
+WARN_FILL = PatternFill("solid", fgColor="FFE699")
+GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
+SUMMARY_FORMATS = {"MUSD": "#,##0.000000", "t": "#,##0.000", "fraction": "0.000000",
+                   "s": "0.00", "count": "0"}
+
+
+def put(ws, row: int, col: int, value, number_format: str | None = None):
+    """Write one cell; text is forced to be text (never a formula)."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+    elif isinstance(value, float) and value != value:  # NaN: leave blank
+        cell.value = None
+    else:
+        cell.value = value
+    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.number_format = number_format
+    return cell
+
+
+def _header(ws, columns: Iterable[str], row: int = 1) -> None:
+    for j, name in enumerate(columns, start=1):
+        cell = put(ws, row, j, name)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+
+
+def _fit_widths(ws, min_width: int = 8, max_width: int = 60) -> None:
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            if isinstance(cell.value, float):
+                text = f"{cell.value:,.3f}"
+            else:
+                text = str(cell.value)
+            widths[cell.column] = max(widths.get(cell.column, 0), len(text) + 2)
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = max(min_width, min(max_width, width))
+
+
+def write_summary(ws, results: Results) -> None:
+    put(ws, 1, 1, "metric")
+    put(ws, 1, 2, "value")
+    put(ws, 1, 3, "unit")
+    put(ws, 1, 4, "meaning")
+    _header(ws, ("metric", "value", "unit", "meaning"))
+    for i, metric in enumerate(results.summary, start=2):
+        put(ws, i, 1, metric.key)
+        put(ws, i, 2, metric.value, SUMMARY_FORMATS.get(metric.unit))
+        put(ws, i, 3, metric.unit)
+        put(ws, i, 4, metric.note)
+        if metric.key == "status":
+            good = metric.value in ("optimal", "feasible")
+            ws.cell(row=i, column=2).fill = GOOD_FILL if good else ALERT_FILL
+            ws.cell(row=i, column=2).font = Font(bold=True)
+    top = len(results.summary) + 3
+    put(ws, top, 1, results.title).font = TITLE_FONT
+    ws.column_dimensions["A"].width = 32
+    ws.column_dimensions["B"].width = 20
+    ws.column_dimensions["C"].width = 10
+    ws.column_dimensions["D"].width = 60
+
+
+def write_table(ws, table: Table) -> None:
+    _header(ws, table.columns)
+    formats = [table.formats.get(c) for c in table.columns]
+    for i, row in enumerate(table.rows, start=2):
+        for j, value in enumerate(row, start=1):
+            put(ws, i, j, value, formats[j - 1])
+    if not table.rows:
+        put(ws, 2, 1, "(none)")
+    _fit_widths(ws)
+    _highlight(ws, table)
+
+
+def _highlight(ws, table: Table) -> None:
+    """Conditional formats: shortfalls stand out, binding budgets are marked."""
+    n = len(table.rows)
+    if n == 0:
+        return
+    cols = {name: get_column_letter(j) for j, name in enumerate(table.columns, start=1)}
+    if table.name == "Shortfalls" and "shortage (t)" in cols:
+        ref = f"{cols['shortage (t)']}2:{cols['shortage (t)']}{n + 1}"
+        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0"],
+                                                      fill=ALERT_FILL))
+    if table.name == "Scenarios" and "shortage (t)" in cols:
+        ref = f"{cols['shortage (t)']}2:{cols['shortage (t)']}{n + 1}"
+        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0.001"],
+                                                      fill=ALERT_FILL))
+    if table.name == "Budgets" and "utilisation" in cols:
+        ref = f"{cols['utilisation']}2:{cols['utilisation']}{n + 1}"
+        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThanOrEqual",
+                                                      formula=["0.9999"], fill=ALERT_FILL))
+        ws.conditional_formatting.add(ref, CellIsRule(operator="between",
+                                                      formula=["0.9", "0.9999"],
+                                                      fill=WARN_FILL))
+
+
+def _chart_data(wb):
+    """The sheet that holds series the charts draw from (kept last)."""
+    return wb["Chart data"] if "Chart data" in wb.sheetnames else wb.create_sheet("Chart data")
+
+
+def _charts(wb, results: Results) -> None:
+    """Native, editable charts: stock levels, cost by scenario, budget use."""
+    stock = results.table("Stockpiles")
+    if stock and stock.rows:
+        years = sorted({r[2] for r in stock.rows})
+        pairs = sorted({(r[0], r[1]) for r in stock.rows})
+        ws = _chart_data(wb)
+        put(ws, 1, 1, "year")
+        for j, (c, k) in enumerate(pairs, start=2):
+            put(ws, 1, j, f"{c} {k}")
+        level = {(r[0], r[1], r[2]): r[4] for r in stock.rows}
+        for i, y in enumerate(years, start=2):
+            put(ws, i, 1, y)
+            for j, (c, k) in enumerate(pairs, start=2):
+                put(ws, i, j, level.get((c, k, y), 0.0), "#,##0.0")
+        chart = LineChart()
+        chart.title = "Planned stockpile level by member and commodity (t)"
+        chart.y_axis.title = "t"
+        chart.x_axis.title = "year"
+        chart.height, chart.width = 10, 22
+        data = Reference(ws, min_col=2, max_col=len(pairs) + 1, min_row=1, max_row=len(years) + 1)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(years) + 1))
+        wb["Stockpiles"].add_chart(chart, "K2")
+    scen = results.table("Scenarios")
+    if scen and scen.rows:
+        ws = wb["Scenarios"]
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Cost by scenario (MUSD)"
+        chart.height, chart.width = max(7, 0.6 * len(scen.rows)), 18
+        chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=len(scen.rows) + 1),
+                       titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(scen.rows) + 1))
+        chart.legend = None
+        ws.add_chart(chart, "I2")
+    budgets = results.table("Budgets")
+    if budgets and budgets.rows:
+        data = _chart_data(wb)
+        col = data.max_column + 2
+        put(data, 1, col, "budget row")
+        put(data, 1, col + 1, "budget (MUSD)")
+        put(data, 1, col + 2, "worst-case spend (MUSD)")
+        for i, row in enumerate(budgets.rows, start=2):
+            put(data, i, col, f"{row[0]} {row[1]}")
+            put(data, i, col + 1, row[2])
+            put(data, i, col + 2, row[3])
+        chart = BarChart()
+        chart.title = "Budget and worst-case spend (MUSD)"
+        chart.height, chart.width = 9, 20
+        last = len(budgets.rows) + 1
+        chart.add_data(Reference(data, min_col=col + 1, max_col=col + 2, min_row=1, max_row=last),
+                       titles_from_data=True)
+        chart.set_categories(Reference(data, min_col=col, min_row=2, max_row=last))
+        wb["Budgets"].add_chart(chart, "G2")
+    members = results.table("Members")
+    if members and members.rows:
+        ws = wb["Members"]
+        chart = BarChart()
+        chart.grouping = "stacked"
+        chart.overlap = 100
+        chart.title = "Cost by member (MUSD): first stage and expected scenario cost"
+        chart.height, chart.width = 8, 16
+        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1,
+                                 max_row=len(members.rows) + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(members.rows) + 1))
+        ws.add_chart(chart, "G2")
+
+
+def build_workbook(results: Results, inputs: list[tuple[str, object]]) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    write_summary(ws, results)
+    for table in results.tables:
+        write_table(wb.create_sheet(table.name[:31]), table)
+    write_table(wb.create_sheet("Inputs"), Table("Inputs", ("item", "value"), inputs))
+    _charts(wb, results)
+    if "Chart data" in wb.sheetnames:
+        wb.move_sheet("Chart data", offset=len(wb.sheetnames))
+    return wb
+
+
+def write_report(path: str | os.PathLike, results: Results, inputs: list[tuple[str, object]]) -> Path:
+    """Write the report atomically: a temporary file in the target folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = build_workbook(results, inputs)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
