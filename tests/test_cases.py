@@ -1,0 +1,57 @@
+"""The shared reference cases: every workbook gives its known optimal objective, and the
+report's Summary carries every key other people's scripts read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from optimizer.pipeline import solve_workbook
+
+CASES = Path(__file__).parent / "data" / "cases"
+EXPECTED = json.loads((CASES / "expected.json").read_text())
+SUMMARY_KEYS = [
+    "status", "objective_musd", "best_bound_musd", "mip_gap", "first_stage_cost_musd",
+    "expected_scenario_cost_musd", "cvar_musd", "expected_shortage_t",
+    "expected_shortage_cost_musd", "capex_committed_musd", "units_built", "coordination",
+    "build_seconds", "solve_seconds",
+]
+REPORT_SHEETS = ["Summary", "Investments", "Screened", "Stockpiles", "Scenarios",
+                 "Shortfalls", "Budgets", "Members", "Inputs"]
+
+
+def summary_of(path: Path) -> dict:
+    ws = openpyxl.load_workbook(path, read_only=True)["Summary"]
+    return {row[0]: row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_case_objective_and_summary(name, tmp_path):
+    want = EXPECTED[name]
+    run, report = solve_workbook(CASES / name, tmp_path / "report.xlsx", mip_gap=1e-6)
+    assert run.outcome.status == "optimal"
+    summary = summary_of(report)
+    assert set(SUMMARY_KEYS) <= set(summary)
+    assert summary["status"] == "optimal"
+    assert summary["objective_musd"] == pytest.approx(want["objective_musd"], rel=1e-4, abs=1e-6)
+    for key in ("first_stage_cost_musd", "expected_scenario_cost_musd", "expected_shortage_t",
+                "capex_committed_musd", "units_built"):
+        if key in want and name != "us_mexico_demo.xlsx":
+            assert summary[key] == pytest.approx(want[key], rel=1e-4, abs=1e-6), key
+    assert summary["coordination"] == want["coordination"]
+    assert openpyxl.load_workbook(report, read_only=True).sheetnames[: len(REPORT_SHEETS)] \
+        == REPORT_SHEETS
+
+
+def test_transfers_costs_by_member(tmp_path):
+    """Hand figures: first stage MEX 0.05, USA 0; expected scenario cost USA 0.371,
+    MEX 1.53 (the transfer cost belongs to the receiver)."""
+    run, _ = solve_workbook(CASES / "case_transfers.xlsx", tmp_path / "r.xlsx", mip_gap=1e-7)
+    members = {row[0]: row for row in run.results.table("Members").rows}
+    assert members["MEX"][1] == pytest.approx(0.05, abs=1e-7)
+    assert members["USA"][1] == pytest.approx(0.0, abs=1e-7)
+    assert members["USA"][2] == pytest.approx(0.371, abs=1e-7)
+    assert members["MEX"][2] == pytest.approx(1.53, abs=1e-7)
