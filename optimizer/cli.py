@@ -162,31 +162,133 @@ def solve(
     input = input or EXAMPLE
     phases = _Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
+    with out.status("solving…") as status:
+        phases.status = status
+        run, path = _handle_input_errors(lambda: solve_workbook(
+            input, output, time_limit=time_limit, mip_gap=mip_gap,
+            progress=phases.progress, on_phase=phases.phase))
+    _print_run(run, path)
+    raise typer.Exit(run.exit_code)
+
+
+def _handle_input_errors(func):
+    """Run ``func``; turn input problems into messages and exit code 1."""
     try:
-        with out.status("solving…") as status:
-            phases.status = status
-            run, path = solve_workbook(input, output, time_limit=time_limit, mip_gap=mip_gap,
-                                       progress=phases.progress, on_phase=phases.phase)
+        return func()
     except UnreadableWorkbook as exc:
         err.print(f"error   {exc}", markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
     except InvalidInput as exc:
         print_problems(exc.errors, exc.warnings)
         err.print("nothing was solved; fix the workbook and run again")
-        raise typer.Exit(EXIT_INVALID) from None
     except SameFile as exc:
         err.print(f"error   {exc}")
-        raise typer.Exit(EXIT_INVALID) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was written")
-        raise typer.Exit(130) from None
-    _print_run(run, path)
-    raise typer.Exit(run.exit_code)
+    raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def analyze(
+    input: InputArg = None,
+    output: OutputOpt = None,
+    time_limit: TimeLimitOpt = None,
+    mip_gap: MipGapOpt = None,
+) -> None:
+    """Solve the plan and answer the planner's questions: value of coordination, VSS and
+    EVPI (writes an Analysis sheet and six Summary keys).
+
+    Example: stockpile analyze inputs/us_mexico.xlsx -o reports/us_mexico-analysis.xlsx
+    """
+    from optimizer.analysis import ORDER, analyze_workbook
+
+    input = input or EXAMPLE
+    out.print(f"stockpile {__version__}: analysing {input}")
+    t0 = time.perf_counter()
+    with out.status("analysing…") as status:
+        phases = _Phases(out)
+        phases.status = status
+
+        def step(name):
+            out.print(f"  {time.perf_counter() - t0:7.1f} s  {name}")
+            status.update(name)
+
+        analysis, path = _handle_input_errors(lambda: analyze_workbook(
+            input, output, time_limit=time_limit, mip_gap=mip_gap,
+            progress=phases.progress, step=step))
+    _print_run(analysis.rp, path)
+    table = RichTable(title="Analysis (MUSD)", show_header=False, box=None)
+    for key in ORDER:
+        table.add_row(key, _fmt(analysis.figures[key].value))
+    out.print(table)
+    raise typer.Exit(analysis.rp.exit_code)
+
+
+def _values(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"found {text!r}; expected numbers separated by commas, "
+                                 "e.g. 0.5,1,1.5") from None
+    if not values:
+        raise typer.BadParameter("expected at least one value")
+    return values
+
+
+@app.command()
+def sweep(
+    input: InputArg = None,
+    budget_scale: Annotated[str | None, typer.Option(
+        "--budget-scale", help="Comma-separated factors for every budget, e.g. 0.5,1,1.5")] = None,
+    floor_scale: Annotated[str | None, typer.Option(
+        "--floor-scale", help="Comma-separated factors for every price floor.")] = None,
+    risk_weight: Annotated[str | None, typer.Option(
+        "--risk-weight", help="Comma-separated risk weights λ in [0,1] (the expected-cost "
+                              "versus CVaR trade-off curve).")] = None,
+    output: OutputOpt = None,
+    time_limit: TimeLimitOpt = None,
+    mip_gap: MipGapOpt = None,
+) -> None:
+    """Solve one plan per value of a budget scale, price-floor scale or risk weight and
+    write a Frontier sheet with a chart.
+
+    Example: stockpile sweep inputs/us_mexico.xlsx --risk-weight 0,0.25,0.5,0.75,1
+    """
+    from rich.progress import Progress
+
+    from optimizer.analysis import sweep_workbook
+
+    chosen = [(name, text) for name, text in (("budget_scale", budget_scale),
+                                              ("floor_scale", floor_scale),
+                                              ("risk_weight", risk_weight)) if text]
+    if len(chosen) != 1:
+        err.print("error   give exactly one of --budget-scale, --floor-scale, --risk-weight")
+        raise typer.Exit(EXIT_INVALID)
+    parameter, text = chosen[0]
+    values = _values(text)
+    if parameter == "risk_weight" and any(not 0 <= v <= 1 for v in values):
+        err.print(f"error   --risk-weight: found {text!r}; expected values in [0, 1]")
+        raise typer.Exit(EXIT_INVALID)
+    if any(v < 0 for v in values):
+        err.print(f"error   --{parameter.replace('_', '-')}: found {text!r}; expected values >= 0")
+        raise typer.Exit(EXIT_INVALID)
+    input = input or EXAMPLE
+    with Progress(console=out, transient=False) as bar:
+        task = bar.add_task(f"sweep {parameter}", total=len(values))
+
+        def advance(value, run):
+            bar.console.print(f"  {parameter} = {value:g}: {run.outcome.status}, objective "
+                              f"{_fmt(run.outcome.objective, 3)} MUSD")
+            bar.advance(task)
+
+        results, path = _handle_input_errors(lambda: sweep_workbook(
+            input, parameter, values, output, time_limit=time_limit, mip_gap=mip_gap,
+            advance=advance))
+    out.print(f"report: {path}")
+    raise typer.Exit(EXIT_OK if results.value("runs_with_plan") else 2)
 
 
 def _print_run(run, path: Path) -> None:
     o = run.outcome
     r = run.results
+    diagnosis = r.table("Diagnosis")
     table = RichTable(title="Summary", show_header=False, box=None)
     for key in ("status", "objective_musd", "best_bound_musd", "mip_gap",
                 "first_stage_cost_musd", "expected_scenario_cost_musd", "cvar_musd",
@@ -202,7 +304,9 @@ def _print_run(run, path: Path) -> None:
         err.print(f"warning: stopped at a limit ({o.termination}) with a plan; gap "
                   f"{_fmt(o.gap)}")
     if o.status == "infeasible":
-        err.print("the workbook's requirements cannot all be met: see the Diagnosis sheet")
+        err.print("infeasible: the workbook's requirements cannot all be met together")
+        for row in diagnosis.rows if diagnosis else []:
+            err.print(f"  {row[-1]}")
     if o.status == "error":
         err.print(f"error   no plan: {o.no_plan_reason}")
         return

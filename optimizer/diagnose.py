@@ -1,11 +1,118 @@
-"""Explaining an infeasible workbook (placeholder: filled in by the elastic re-solve)."""
+"""Explaining an infeasible workbook with an elastic re-solve.
+
+When no plan keeps every requirement, the same model is rebuilt with a non-negative slack
+on every budget row (MUSD), stockpile floor (t) and stockpile capacity row (t), and the
+weighted slack is minimised. Budget slack weighs 1 per MUSD; floor and capacity slack
+weigh ten times the money the tonne would cost, so a floor the budget cannot pay for is
+reported as a budget shortfall (the usual cause), while a floor that no money can reach
+(purchase limits, capacity) shows as a floor shortfall. Each positive slack becomes one
+plain-language finding.
+"""
 
 from __future__ import annotations
 
-from optimizer.data import Instance
+import pyomo.environ as pyo
+
+from models.factors import scenario_data
+from models.index import MUSD_PER_USD, ModelIndex
+from models.stockpile import build_model
+from optimizer.data import ALL, Instance
 from optimizer.results import Results, Table
+from optimizer.solve import solve_model
+
+TOL = 1e-6
+FLOOR_WEIGHT = 10.0
 
 
-def diagnose(instance: Instance) -> Results:
-    table = Table("Diagnosis", ("finding",), [("The requirements cannot all be met.",)])
-    return Results(instance.settings.title, [], [table])
+def make_elastic(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
+    """Add slack to budget, floor and capacity rows; objective = weighted slack."""
+    m.objective.deactivate()
+    budget_keys = [(s, i) for s in m.scenario for i in m.scenario[s].budget]
+    m.budget_slack = pyo.Var(budget_keys, domain=pyo.NonNegativeReals,
+                             doc="budget overrun needed [MUSD]")
+    for s, i in budget_keys:
+        con = m.scenario[s].budget[i]
+        con.set_value(con.body - m.budget_slack[s, i] <= con.upper)
+    m.floor_slack = pyo.Var(list(m.stock_floor), domain=pyo.NonNegativeReals,
+                            doc="stock missing below the floor [t]")
+    for key, con in m.stock_floor.items():
+        con.set_value(con.body + m.floor_slack[key] >= con.lower)
+    m.capacity_slack = pyo.Var(list(m.stock_capacity), domain=pyo.NonNegativeReals,
+                               doc="stock above capacity [t]")
+    for key, con in m.stock_capacity.items():
+        con.set_value(con.body - m.capacity_slack[key] <= con.upper)
+
+    def tonne_weight(k):
+        return FLOOR_WEIGHT * max(ix.purchase_price[k] * MUSD_PER_USD, 1e-6)
+
+    m.elastic = pyo.Objective(
+        expr=sum(m.budget_slack.values())
+        + sum(tonne_weight(k) * v for (c, k, t), v in m.floor_slack.items())
+        + sum(tonne_weight(k) * v for (c, k, t), v in m.capacity_slack.items()),
+        sense=pyo.minimize,
+        doc="weighted slack [MUSD]",
+    )
+
+
+def _floors_text(ix: ModelIndex, members: set[str], t: int) -> str:
+    floors = [
+        f"{k} floor of {fl:,.4g} t" + (f" ({c})" if len(members) > 1 else "")
+        for (c, k, tt), fl in sorted(ix.floors.items())
+        if c in members and tt == t and fl > ix.stockpiles[(c, k)].initial + TOL
+    ]
+    return ", ".join(floors)
+
+
+def diagnose(instance: Instance, *, time_limit: float | None = None) -> Results:
+    """The Diagnosis table for an infeasible instance."""
+    ix = ModelIndex(instance)
+    scenarios = scenario_data(instance)
+    m = build_model(instance, scenarios, index=ix)
+    make_elastic(m, ix)
+    out = solve_model(m, time_limit=time_limit or instance.settings.time_limit_s,
+                      mip_gap=1e-6)
+    columns = ("requirement", "member", "year", "scenario", "limit", "needed", "shortfall",
+               "unit", "finding")
+    rows: list[tuple] = []
+    year = instance.settings.calendar_year
+    if not out.has_plan:
+        rows.append(("model", "", "", "", None, None, None, "",
+                     f"The elastic re-solve found no plan either ({out.termination}); "
+                     "check the workbook's limits."))
+        return Results(instance.settings.title, [], [Table("Diagnosis", columns, rows)])
+
+    worst: dict[int, tuple[float, str]] = {}
+    for (s, i), var in m.budget_slack.items():
+        value = var.value or 0.0
+        if value > TOL and value > worst.get(i, (0.0, ""))[0]:
+            worst[i] = (value, s)
+    for i, (short, s) in sorted(worst.items()):
+        c, t, budget = ix.budgets[i]
+        who = "the bloc (ALL)" if c == ALL else c
+        members = set(ix.members) if c == ALL else {c}
+        floors = _floors_text(ix, members, t)
+        reason = f" to meet the {floors}" if floors else ""
+        text = (f"{who} {year(t)} budget short by {short:,.4g} MUSD{reason} "
+                f"(budget {budget:,.4g} MUSD, worst scenario '{s}').")
+        rows.append(("budget", c, year(t), s, budget, budget + short, short, "MUSD", text))
+    for (c, k, t), var in m.floor_slack.items():
+        value = var.value or 0.0
+        if value > TOL:
+            fl = ix.floors[(c, k, t)]
+            text = (f"{c} {k} floor of {fl:,.4g} t in {year(t)} cannot be met: at most "
+                    f"{fl - value:,.4g} t can be held by then (purchase limit or capacity); "
+                    f"short by {value:,.4g} t.")
+            rows.append(("stockpile floor", c, year(t), "", fl - value, fl, value, "t", text))
+    for (c, k, t), var in m.capacity_slack.items():
+        value = var.value or 0.0
+        if value > TOL:
+            cap = ix.stockpiles[(c, k)].capacity
+            text = (f"{c} {k} stock in {year(t)} must exceed the capacity of {cap:,.4g} t by "
+                    f"{value:,.4g} t to meet its floor.")
+            rows.append(("stockpile capacity", c, year(t), "", cap, cap + value, value, "t",
+                         text))
+    if not rows:
+        rows.append(("model", "", "", "", None, None, None, "",
+                     "No budget, floor or capacity needs slack: the conflict lies elsewhere "
+                     "(check project and purchase limits)."))
+    return Results(instance.settings.title, [], [Table("Diagnosis", columns, rows)])

@@ -1,0 +1,311 @@
+"""The planner's questions: value of coordination, VSS and EVPI (MODEL.md's analysis
+figures), and sweeps over budget, price floor and risk weight.
+
+Every problem here is built by the same scenario builder (:mod:`models.stockpile`):
+
+* RP: the stochastic problem as the workbook states it;
+* the other coordination mode (``independent`` when the workbook is ``coordinated`` and
+  the other way round), for ``value_of_coordination = independent − coordinated``;
+* EV: one scenario with the probability-weighted mean factors; ``EV*`` its optimum;
+* EEV: the full problem plus one copy of the EV scenario on the same first stage whose EV
+  objective is at most ``EV* + 1e-6·max(1, |EV*|)``: the lowest full-problem cost over all
+  EV-optimal plans; ``VSS = EEV − RP``;
+* WS: each scenario with ``π_s > 0`` alone with its own first stage, weighted by ``π_s``;
+  ``EVPI = RP − WS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from models.factors import alone, expected_value_scenario, scenario_data
+from models.index import ModelIndex
+from models.stockpile import add_ev_optimality, build_model
+from optimizer.data import COORDINATED, INDEPENDENT, Instance
+from optimizer.pipeline import SolveRun, solve_instance
+from optimizer.results import Metric, Results, Table
+from optimizer.solve import INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
+
+EV_BAND = 1e-6
+# The EV problem is one scenario: solve it tightly, since EEV moves steeply with EV*.
+EV_GAP = 1e-9
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One analysis figure: its value (MUSD, or the text ``infeasible``) and status."""
+
+    value: float | str | None
+    status: str
+
+
+@dataclass
+class Analysis:
+    rp: SolveRun
+    figures: dict[str, Figure]
+    notes: dict[str, str]
+
+
+def _objective(outcome: SolveOutcome) -> float | str | None:
+    if outcome.has_plan:
+        return outcome.objective
+    return INFEASIBLE if outcome.status == INFEASIBLE else None
+
+
+def _difference(a, b):
+    if isinstance(a, float) and isinstance(b, float):
+        return a - b
+    return INFEASIBLE if INFEASIBLE in (a, b) else None
+
+
+def expected_value_problem(instance: Instance, *, time_limit, mip_gap) -> SolveOutcome:
+    ev = expected_value_scenario(scenario_data(instance))
+    return solve_model(build_model(instance, [ev]), time_limit=time_limit,
+                       mip_gap=min(mip_gap, EV_GAP))
+
+
+def expected_result_of_ev_plans(
+    instance: Instance, ev_star: float, *, time_limit, mip_gap
+) -> SolveOutcome:
+    """EEV: the full problem restricted to plans within ``1e-6·max(1,|EV*|)`` of ``EV*``
+    on the EV scenario (one extra copy of it on the same first stage)."""
+    scenarios = scenario_data(instance)
+    ix = ModelIndex(instance)
+    m = build_model(instance, scenarios, index=ix)
+    ev = replace(expected_value_scenario(scenarios), id="expected value copy")
+    add_ev_optimality(m, ix, ev, ev_star + EV_BAND * max(1.0, abs(ev_star)))
+    return solve_model(m, time_limit=time_limit, mip_gap=mip_gap)
+
+
+def wait_and_see(instance: Instance, *, time_limit, mip_gap, step: Step) -> float | str | None:
+    """``WS = Σ_s π_s · (scenario s solved alone with its own first stage)``."""
+    total = 0.0
+    for sc in scenario_data(instance):
+        if sc.probability <= 0:
+            continue
+        step(f"wait-and-see: {sc.id}")
+        out = solve_model(build_model(instance, [alone(sc)]), time_limit=time_limit,
+                          mip_gap=mip_gap)
+        value = _objective(out)
+        if not isinstance(value, float):
+            return value
+        total += sc.probability * value
+    return total
+
+
+def analyze_instance(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    progress=None,
+    step: Step | None = None,
+) -> Analysis:
+    """Solve RP, the other coordination mode, EV, EEV and WS; return the six figures."""
+    st = instance.settings
+    time_limit = st.time_limit_s if time_limit is None else time_limit
+    mip_gap = st.mip_gap if mip_gap is None else mip_gap
+    step = step or (lambda name: None)
+    kw = {"time_limit": time_limit, "mip_gap": mip_gap}
+
+    step("stochastic problem (RP)")
+    rp = solve_instance(instance, progress=progress, **kw)
+    rp_value = _objective(rp.outcome)
+    other_mode = INDEPENDENT if st.coordination == COORDINATED else COORDINATED
+    step(f"{other_mode} variant")
+    other = _objective(solve_instance(instance.with_settings(coordination=other_mode),
+                                      **kw).outcome)
+    independent, coordinated = (other, rp_value) if other_mode == INDEPENDENT else (
+        rp_value, other)
+
+    step("expected-value problem (EV)")
+    ev_out = expected_value_problem(instance, **kw)
+    ev_star = _objective(ev_out)
+    notes = {}
+    if isinstance(ev_star, float):
+        step("EV-optimal plans in the uncertain world (EEV)")
+        eev = _objective(expected_result_of_ev_plans(instance, ev_star, **kw))
+        if eev == INFEASIBLE:
+            notes["eev_musd"] = ("No plan that is optimal for the expected-value problem "
+                                 "keeps every budget and floor in every scenario, so EEV and "
+                                 "VSS do not exist.")
+    else:
+        eev = ev_star
+        notes["eev_musd"] = "The expected-value problem itself has no feasible plan."
+    ws = wait_and_see(instance, step=step, **kw)
+
+    figures = {
+        "independent_objective_musd": Figure(independent, OPTIMAL),
+        "coordinated_objective_musd": Figure(coordinated, OPTIMAL),
+        "value_of_coordination_musd": Figure(_difference(independent, coordinated), OPTIMAL),
+        "ev_objective_musd": Figure(ev_star, ev_out.status),
+        "eev_musd": Figure(eev, OPTIMAL),
+        "vss_musd": Figure(_difference(eev, rp_value), OPTIMAL),
+        "ws_musd": Figure(ws, OPTIMAL),
+        "evpi_musd": Figure(_difference(rp_value, ws), OPTIMAL),
+    }
+    voc = figures["value_of_coordination_musd"].value
+    if isinstance(voc, float) and voc < -1e-6 * max(1.0, abs(coordinated or 0.0)):
+        notes["value_of_coordination_musd"] = (
+            "Negative: a joint ALL budget row binds when the bloc coordinates; planning "
+            "independently drops it, so the joint cap costs more than it saves.")
+    return Analysis(rp, figures, notes)
+
+
+EXPLANATIONS = {
+    "independent_objective_musd": "What the programme costs if each member plans alone, with "
+    "no transfers between members and no joint (ALL) budget.",
+    "coordinated_objective_musd": "What the programme costs when the bloc plans together and "
+    "shares stock.",
+    "value_of_coordination_musd": "What coordinating saves: independent cost minus "
+    "coordinated cost.",
+    "ev_objective_musd": "The cost the plan would promise if the future were the average "
+    "scenario (EV).",
+    "eev_musd": "What a plan made for the average scenario really costs across the "
+    "scenarios (EEV, the best such plan).",
+    "vss_musd": "What planning for uncertainty is worth: EEV minus the stochastic plan's "
+    "cost (VSS).",
+    "ws_musd": "What the programme would cost if we knew in advance which scenario comes "
+    "(wait-and-see, WS).",
+    "evpi_musd": "What perfect foresight would be worth: the stochastic plan's cost minus "
+    "WS (EVPI).",
+}
+ORDER = ["independent_objective_musd", "value_of_coordination_musd", "eev_musd", "vss_musd",
+         "ws_musd", "evpi_musd", "coordinated_objective_musd", "ev_objective_musd"]
+
+
+def add_analysis(results: Results, analysis: Analysis) -> None:
+    """Summary keys and the Analysis sheet (figure, value, unit, plain-language meaning)."""
+    rows = []
+    for key in ORDER:
+        fig = analysis.figures[key]
+        value = fig.value if fig.value is not None else "not solved"
+        note = analysis.notes.get(key, "")
+        results.set(key, value, "MUSD", EXPLANATIONS[key])
+        rows.append((key, value, "MUSD", EXPLANATIONS[key] + (" " + note if note else "")))
+    results.tables.insert(0, Table("Analysis", ("figure", "value (MUSD)", "unit", "meaning"),
+                                   rows, {"value (MUSD)": "#,##0.000000"}))
+
+
+# =============================================================================== sweeps
+
+SWEEPS = {
+    "budget_scale": "budget scale (x every budget)",
+    "floor_scale": "floor scale (x every price floor)",
+    "risk_weight": "risk weight λ",
+}
+
+
+def swept(instance: Instance, parameter: str, value: float) -> Instance:
+    if parameter == "budget_scale":
+        return instance.scaled(budget=value)
+    if parameter == "floor_scale":
+        return instance.scaled(floor=value)
+    return instance.with_settings(risk_weight=value)
+
+
+def sweep_instance(
+    instance: Instance,
+    parameter: str,
+    values: list[float],
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    advance: Callable[[float, SolveRun], None] | None = None,
+) -> Table:
+    """One plan per value; the Frontier table (value, objective, first-stage cost,
+    expected scenario and total cost, expected shortage cost, CVaR, units built,
+    status)."""
+    rows = []
+    for value in values:
+        t0 = time.perf_counter()
+        run = solve_instance(swept(instance, parameter, value), time_limit=time_limit,
+                             mip_gap=mip_gap)
+        r = run.results
+        fs, ez = r.value("first_stage_cost_musd"), r.value("expected_scenario_cost_musd")
+        rows.append((
+            value, r.value("objective_musd"), fs, ez,
+            fs + ez if fs is not None and ez is not None else None,
+            r.value("expected_shortage_cost_musd"),
+            r.value("cvar_musd"), r.value("units_built"), run.outcome.status,
+            time.perf_counter() - t0,
+        ))
+        if advance:
+            advance(value, run)
+    musd = "#,##0.000"
+    return Table(
+        "Frontier",
+        (SWEEPS[parameter], "objective (MUSD)", "first-stage cost (MUSD)",
+         "expected scenario cost (MUSD)", "expected total cost (MUSD)",
+         "expected shortage cost (MUSD)", "CVaR (MUSD)", "units built", "status", "seconds"),
+        rows,
+        {"objective (MUSD)": musd, "first-stage cost (MUSD)": musd,
+         "expected scenario cost (MUSD)": musd, "expected total cost (MUSD)": musd,
+         "expected shortage cost (MUSD)": musd,
+         "CVaR (MUSD)": musd, "seconds": "0.0"},
+    )
+
+
+def sweep_results(instance: Instance, parameter: str, frontier: Table) -> Results:
+    status = frontier.columns.index("status")
+    solved = [r for r in frontier.rows if r[status] in ("optimal", "feasible")]
+    summary = [
+        Metric("status", "optimal" if all(r[status] == "optimal" for r in frontier.rows) else
+               ("feasible" if solved else "infeasible")),
+        Metric("sweep", parameter),
+        Metric("runs", len(frontier.rows), "count"),
+        Metric("runs_with_plan", len(solved), "count"),
+    ]
+    if solved:
+        best = min(solved, key=lambda r: r[1])
+        summary += [Metric("best_value", best[0], "", "the swept value with the lowest "
+                                                      "objective"),
+                    Metric("best_objective_musd", best[1], "MUSD")]
+    summary.append(Metric("coordination", instance.settings.coordination))
+    return Results(f"{instance.settings.title}: sweep of {SWEEPS[parameter]}", summary,
+                   [frontier])
+
+
+# =============================================================================== workbooks
+
+
+def analyze_workbook(input_path, output=None, *, time_limit=None, mip_gap=None,
+                     progress=None, step=None):
+    """``stockpile analyze``: read → validate → RP, variants, EV, EEV, WS → write."""
+    from optimizer.pipeline import check_output_path, default_report_path, load, report_inputs
+    from optimizer.report import write_report
+
+    output = output or default_report_path(input_path, "analysis")
+    check_output_path(input_path, output)
+    instance, _ = load(input_path)
+    analysis = analyze_instance(instance, time_limit=time_limit, mip_gap=mip_gap,
+                                progress=progress, step=step)
+    results = analysis.rp.results
+    add_analysis(results, analysis)
+    if analysis.rp.outcome.status == INFEASIBLE:
+        from optimizer.diagnose import diagnose
+
+        results.tables.extend(diagnose(instance).tables)
+    if analysis.rp.outcome.status != "error":
+        write_report(output, results, report_inputs(instance, analysis.rp.outcome))
+    return analysis, output
+
+
+def sweep_workbook(input_path, parameter, values, output=None, *, time_limit=None,
+                   mip_gap=None, advance=None):
+    """``stockpile sweep``: one plan per value, the Frontier sheet with its chart."""
+    from optimizer.pipeline import check_output_path, default_report_path, load, report_inputs
+    from optimizer.report import write_report
+
+    output = output or default_report_path(input_path, f"sweep-{parameter.replace('_', '-')}")
+    check_output_path(input_path, output)
+    instance, _ = load(input_path)
+    frontier = sweep_instance(instance, parameter, values, time_limit=time_limit,
+                              mip_gap=mip_gap, advance=advance)
+    results = sweep_results(instance, parameter, frontier)
+    write_report(output, results, report_inputs(instance, None))
+    return results, output
