@@ -193,6 +193,9 @@ def _charts(wb, results: Results) -> None:
                        titles_from_data=True)
         chart.set_categories(Reference(data, min_col=col, min_row=2, max_row=last))
         wb["Budgets"].add_chart(chart, "G2")
+    frontier = results.table("Frontier")
+    if frontier and frontier.rows:
+        _frontier_charts(wb["Frontier"], frontier)
     members = results.table("Members")
     if members and members.rows:
         ws = wb["Members"]
@@ -205,6 +208,38 @@ def _charts(wb, results: Results) -> None:
                                  max_row=len(members.rows) + 1), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(members.rows) + 1))
         ws.add_chart(chart, "G2")
+
+
+def _frontier_charts(ws, frontier: Table) -> None:
+    """Objective against the swept value; for a risk sweep, also the expected-cost
+    versus CVaR trade-off curve."""
+    from openpyxl.chart import ScatterChart, Series
+
+    n = len(frontier.rows) + 1
+    col = {name: j for j, name in enumerate(frontier.columns, start=1)}
+    chart = LineChart()
+    chart.title = f"Objective and CVaR by {frontier.columns[0]} (MUSD)"
+    chart.x_axis.title = frontier.columns[0]
+    chart.y_axis.title = "MUSD"
+    chart.height, chart.width = 9, 18
+    for name in ("objective (MUSD)", "CVaR (MUSD)"):
+        chart.add_data(Reference(ws, min_col=col[name], min_row=1, max_row=n),
+                       titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n))
+    ws.add_chart(chart, f"{get_column_letter(len(frontier.columns) + 2)}2")
+    if frontier.columns[0].startswith("risk weight"):
+        curve = ScatterChart()
+        curve.title = "Trade-off: expected total cost vs CVaR (MUSD)"
+        curve.style = 13
+        curve.x_axis.title = "expected total cost (MUSD)"
+        curve.y_axis.title = "CVaR (MUSD)"
+        curve.height, curve.width = 9, 18
+        xs = Reference(ws, min_col=col["expected total cost (MUSD)"], min_row=2, max_row=n)
+        ys = Reference(ws, min_col=col["CVaR (MUSD)"], min_row=2, max_row=n)
+        series = Series(ys, xs, title="plans for λ from the sweep")
+        series.marker.symbol = "circle"
+        curve.series.append(series)
+        ws.add_chart(curve, f"{get_column_letter(len(frontier.columns) + 2)}22")
 
 
 def build_workbook(results: Results, inputs: list[tuple[str, object]]) -> Workbook:

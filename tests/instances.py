@@ -1,0 +1,86 @@
+"""Small instances built in Python (no workbook): MODEL.md's cases and a two-member case."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from optimizer.data import (
+    Budget,
+    Commodity,
+    Country,
+    Demand,
+    Instance,
+    Project,
+    Scenario,
+    Settings,
+    Shock,
+    Stockpile,
+    SupplyArc,
+    Transfer,
+)
+
+
+def case_a(**settings) -> Instance:
+    """MODEL.md Case A: one member, one commodity, one year, r = 0."""
+    return Instance(
+        settings=Settings(first_year=2027, horizon_years=1, discount_rate=0.0, **settings),
+        countries=(Country("USA", True), Country("CHN", False)),
+        commodities=(Commodity("ga", price=1000.0, shortage_cost=50_000.0),),
+        scenarios=(Scenario("normal", 0.9), Scenario("embargo", 0.1)),
+        demand=(Demand("USA", "ga", 1, 100.0),),
+        supply=(SupplyArc("USA", "ga", "CHN", 100.0),),
+        stockpiles=(Stockpile("USA", "ga"),),
+        shocks=(Shock("embargo", "supply", 0.0, "ga", "CHN"),),
+    )
+
+
+def case_b(with_project: bool = False) -> Instance:
+    """MODEL.md Case B: Case A with a 1,500 USD/t floor and one scenario."""
+    a = case_a()
+    projects = ()
+    if with_project:
+        projects = (Project("dom", "USA", "USA", "ga", capacity=100.0, capex=0.01, life=1,
+                            variable_cost=1200.0),)
+    return replace(
+        a,
+        commodities=(replace(a.commodities[0], floor=1500.0),),
+        scenarios=(Scenario("normal", 1.0),),
+        shocks=(),
+        projects=projects,
+    )
+
+
+def small_case() -> Instance:
+    """Two members, two years, a project, a stockpile, a transfer arc and a budget."""
+    return Instance(
+        settings=Settings(first_year=2030, horizon_years=2, discount_rate=0.05),
+        countries=(Country("USA", True), Country("MEX", True), Country("CHN", False)),
+        commodities=(
+            Commodity("li", price=10_000.0, shortage_cost=60_000.0, holding_cost=100.0),
+            Commodity("sb", price=40_000.0, shortage_cost=200_000.0, floor=45_000.0),
+        ),
+        scenarios=(Scenario("base", 0.7), Scenario("ban", 0.3)),
+        demand=tuple(
+            Demand(c, k, t, d)
+            for c, k, d in (("USA", "li", 500.0), ("MEX", "li", 200.0), ("USA", "sb", 50.0))
+            for t in (1, 2)
+        ),
+        supply=(
+            SupplyArc("USA", "li", "CHN", 600.0),
+            SupplyArc("MEX", "li", "CHN", 300.0, price=9_500.0),
+            SupplyArc("USA", "sb", "CHN", 60.0),
+        ),
+        projects=(
+            Project("mx_li", "MEX", "MEX", "li", capacity=300.0, capex=2.0, life=10,
+                    variable_cost=7_000.0, max_units=2),
+        ),
+        stockpiles=(Stockpile("USA", "sb", capacity=200.0, min_t=10.0),),
+        transfers=(Transfer("MEX", "USA", "*", 200.0, 100.0),),
+        budgets=(Budget("USA", 1, 5.0), Budget("MEX", 1, 3.0)),
+        shocks=(
+            Shock("ban", "supply", 0.2, "*", "CHN", start=2),
+            Shock("ban", "price", 1.5, "li", "*", start=2),
+        ),
+    )
+
+

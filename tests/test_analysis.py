@@ -1,0 +1,161 @@
+"""Analysis figures (MODEL.md), sweeps and the infeasibility diagnosis."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from instances import case_a, small_case
+from typer.testing import CliRunner
+
+from models.factors import scenario_data
+from models.stockpile import build_model, fix_first_stage
+from optimizer.analysis import analyze_instance, sweep_instance
+from optimizer.cli import app
+from optimizer.data import Budget, Stockpile
+from optimizer.io import read_instance
+from optimizer.solve import solve_model
+
+CASES = Path(__file__).parent / "data" / "cases"
+EXPECTED = json.loads((CASES / "expected.json").read_text())
+GAP = 1e-7
+
+
+def figures(instance):
+    a = analyze_instance(instance, mip_gap=GAP)
+    return {k: f.value for k, f in a.figures.items()}, a
+
+
+def test_case_a_figures_by_hand():
+    """Case A: one member, so independent = coordinated = 0.1 and the value of
+    coordination is 0. WS: `normal` alone imports 100 t at 1,000 USD/t (0.1); `embargo`
+    alone buys 100 t (0.1) and releases it in the embargo year (a disruption year):
+    WS = 0.9·0.1 + 0.1·0.1 = 0.1, EVPI = RP − WS = 0. The EV
+    scenario has CHN at 0.9·100 = 90 t and is a disruption year; it costs 0.1 for every
+    purchase b ≥ 10 t (unused stock keeps its value at r = 0). Among those EV-optimal plans
+    the full problem is cheapest at b ≥ 100 t, which covers the embargo: EEV = 0.1, and
+    VSS = EEV − RP = 0."""
+    f, _ = figures(case_a())
+    assert f["independent_objective_musd"] == pytest.approx(0.1, abs=1e-9)
+    assert f["value_of_coordination_musd"] == pytest.approx(0.0, abs=1e-9)
+    assert f["ev_objective_musd"] == pytest.approx(0.1, abs=1e-9)
+    assert f["eev_musd"] == pytest.approx(0.1, abs=1e-7)
+    assert f["vss_musd"] == pytest.approx(0.0, abs=1e-7)
+    assert f["ws_musd"] == pytest.approx(0.1, abs=1e-9)
+    assert f["evpi_musd"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_eev_does_not_depend_on_which_ev_optimal_plan_the_solver_returns():
+    """b = 10 t is EV-optimal in Case A too, and carrying it out costs
+    0.59 − 0.0049·10 = 0.541; MODEL.md's EEV takes the lowest over all EV-optimal plans,
+    so it is 0.1 whatever plan the EV solve returned."""
+    inst = case_a()
+    scenarios = scenario_data(inst)
+    m = build_model(inst, scenarios)
+    fix_first_stage(m, {"b": {("USA", "ga", 1): 10.0}})
+    assert solve_model(m, mip_gap=GAP).objective == pytest.approx(0.541, abs=1e-9)
+    f, _ = figures(inst)
+    assert f["eev_musd"] == pytest.approx(0.1, abs=1e-7)
+
+
+@pytest.mark.parametrize("name", ["case_budgets.xlsx", "case_chain.xlsx",
+                                  "case_analysis.xlsx", "case_transfers.xlsx"])
+def test_identities_ws_rp_eev(name):
+    inst = read_instance(CASES / name).instance
+    f, a = figures(inst)
+    rp = a.rp.outcome.objective
+    tol = 1e-6 * max(1.0, abs(rp))
+    assert f["ws_musd"] <= rp + tol <= f["eev_musd"] + 2 * tol
+    assert f["vss_musd"] >= -tol and f["evpi_musd"] >= -tol
+    want = EXPECTED[name]
+    assert f["eev_musd"] == pytest.approx(want["eev_musd"], rel=1e-3, abs=1e-6)
+    assert f["ws_musd"] == pytest.approx(want["ws_musd"], rel=1e-4, abs=1e-6)
+    assert f["independent_objective_musd"] == pytest.approx(
+        want["independent_objective_musd"], rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["case_transfers.xlsx", "case_chain.xlsx"])
+def test_value_of_coordination_is_not_negative_without_an_all_budget(name):
+    inst = read_instance(CASES / name).instance
+    assert not any(b.country == "ALL" for b in inst.budgets)
+    f, _ = figures(inst)
+    assert f["value_of_coordination_musd"] >= -1e-6 * max(1.0, f["coordinated_objective_musd"])
+
+
+def test_value_of_coordination_is_negative_when_the_joint_budget_binds():
+    inst = read_instance(CASES / "case_budgets.xlsx").instance
+    f, a = figures(inst)
+    assert f["value_of_coordination_musd"] == pytest.approx(-0.25, abs=1e-6)
+    assert "ALL budget row binds" in a.notes["value_of_coordination_musd"]
+
+
+def test_risk_sweep_gives_non_increasing_cvar():
+    frontier = sweep_instance(small_case(), "risk_weight", [0.0, 0.3, 0.6, 0.9, 1.0],
+                              mip_gap=GAP)
+    cvar = [row[frontier.columns.index("CVaR (MUSD)")] for row in frontier.rows]
+    assert all(b <= a + 1e-6 for a, b in zip(cvar, cvar[1:], strict=False))
+    expected = [row[frontier.columns.index("expected total cost (MUSD)")]
+                for row in frontier.rows]
+    assert all(b >= a - 1e-6 for a, b in zip(expected, expected[1:], strict=False))
+
+
+def test_budget_sweep_writes_frontier_with_chart(tmp_path):
+    src = tmp_path / "budgets.xlsx"
+    src.write_bytes((CASES / "case_budgets.xlsx").read_bytes())
+    out = tmp_path / "sweep.xlsx"
+    result = CliRunner().invoke(app, ["sweep", str(src), "--budget-scale", "0.5,1,2",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["Frontier"]
+    values = [ws.cell(row=i, column=1).value for i in range(2, 5)]
+    assert values == [0.5, 1, 2]
+    objectives = [ws.cell(row=i, column=2).value for i in range(2, 5)]
+    assert objectives[1] == pytest.approx(16.246667, abs=1e-5)
+    assert objectives[0] >= objectives[1] >= objectives[2] - 1e-9
+    with zipfile.ZipFile(out) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 1
+
+
+def infeasible_case():
+    """Case A with a 300 t floor (0.3 MUSD of purchases) and a 0.1 MUSD budget."""
+    inst = case_a()
+    return replace(inst, stockpiles=(Stockpile("USA", "ga", min_t=300.0),),
+                   budgets=(Budget("USA", 1, 0.1),))
+
+
+def test_infeasible_workbook_is_diagnosed(tmp_path):
+    from optimizer.diagnose import diagnose
+
+    table = diagnose(infeasible_case()).tables[0]
+    assert len(table.rows) == 1
+    row = dict(zip(table.columns, table.rows[0], strict=True))
+    assert row["requirement"] == "budget" and row["member"] == "USA" and row["year"] == 2027
+    assert row["shortfall"] == pytest.approx(0.2, abs=1e-6)
+    assert "USA 2027 budget short by 0.2 MUSD to meet the ga floor of 300 t" in row["finding"]
+
+
+def test_infeasible_workbook_exits_2_with_diagnosis_sheet(tmp_path):
+    src = tmp_path / "tight.xlsx"
+    wb = openpyxl.load_workbook(CASES / "case_a.xlsx")
+    ws = wb["Stockpiles"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("min_t") + 1, value=300)
+    budgets = wb.create_sheet("Budgets")
+    budgets.append(["country", "year", "budget_musd"])
+    budgets.append(["USA", 2027, 0.1])
+    wb.save(src)
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(app, ["solve", str(src), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "budget short by 0.2 MUSD" in result.output
+    report = openpyxl.load_workbook(out)
+    summary = {r[0]: r[1] for r in report["Summary"].iter_rows(values_only=True)}
+    assert summary["status"] == "infeasible"
+    findings = [r[-1] for r in report["Diagnosis"].iter_rows(min_row=2, values_only=True)]
+    assert any("USA 2027 budget short by 0.2 MUSD" in f and "floor of 300 t" in f
+               for f in findings)
