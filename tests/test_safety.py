@@ -1,0 +1,184 @@
+"""Nothing a planner wrote is lost: inputs untouched, reports written whole or not at all,
+text never turned into formulas, the same input giving the same plan, and clear ends at
+solver limits and on Ctrl-C."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import report as report_module
+from optimizer.cli import app
+from optimizer.pipeline import solve_workbook
+from optimizer.results import Metric, Results, Table
+
+CASES = Path(__file__).parent / "data" / "cases"
+PERF = Path(__file__).parent / "data" / "perf"
+STOCKPILE = Path(sys.executable).parent / "stockpile"
+runner = CliRunner()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def copy_case(tmp_path: Path, name: str) -> Path:
+    dst = tmp_path / name
+    dst.write_bytes((CASES / name).read_bytes())
+    return dst
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "{input}"],
+        ["solve", "{input}", "-o", "{out}"],
+        ["analyze", "{input}", "-o", "{out}"],
+        ["sweep", "{input}", "--risk-weight", "0,0.5", "-o", "{out}"],
+        ["solve", "{input}", "-o", "{input}"],
+        ["template", "{input}"],
+    ],
+)
+def test_input_is_never_modified(tmp_path, args):
+    src = copy_case(tmp_path, "case_transfers.xlsx")
+    before = sha(src)
+    argv = [a.format(input=src, out=tmp_path / "out.xlsx") for a in args]
+    result = runner.invoke(app, argv)
+    assert sha(src) == before
+    refused = argv[0] == "template" or (argv[0] != "validate" and argv[-1] == str(src))
+    if refused:
+        assert result.exit_code == 1  # refused: the file exists / is the input
+    else:
+        assert result.exit_code == 0, result.output
+
+
+def test_report_path_may_not_be_the_input(tmp_path):
+    src = copy_case(tmp_path, "case_a.xlsx")
+    result = runner.invoke(app, ["solve", str(src), "-o", str(src)])
+    assert result.exit_code == 1
+    assert "is the input file" in result.output
+
+
+def test_formula_like_project_name_is_written_as_text(tmp_path):
+    src = tmp_path / "inject.xlsx"
+    wb = openpyxl.load_workbook(CASES / "case_b_project.xlsx")
+    ws = wb["Projects"]
+    header = [c.value for c in ws[1]]
+    evil = '=HYPERLINK("http://example.invalid","click")'
+    cell = ws.cell(row=2, column=header.index("name") + 1)
+    cell.value = evil
+    cell.data_type = "s"  # typed as text in Excel, as a planner pasting it would
+    ws.cell(row=2, column=header.index("note") + 1).value = "+cmd|' /C calc'!A0"
+    wb.save(src)
+    out = tmp_path / "report.xlsx"
+    run, _ = solve_workbook(src, out)
+    rows = {r[0]: r for r in run.results.table("Investments").rows}
+    assert rows  # the project is built
+    report = openpyxl.load_workbook(out)
+    names = [c for c in report["Investments"]["B"] if c.value == evil]
+    assert names and all(c.data_type == "s" for c in names)
+    with zipfile.ZipFile(out) as z:
+        for member in z.namelist():
+            if member.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(member), member
+
+
+def test_interrupted_write_leaves_previous_report_intact(tmp_path, monkeypatch):
+    out = tmp_path / "report.xlsx"
+    results = Results("t", [Metric("status", "optimal")], [Table("T", ("a",), [(1,)])])
+    report_module.write_report(out, results, [("input file", "x")])
+    before = sha(out)
+
+    def broken_save(self, filename):
+        Path(filename).write_bytes(b"PK\x03\x04 half a report")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(KeyboardInterrupt):
+        report_module.write_report(out, results, [("input file", "y")])
+    assert sha(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_same_input_gives_same_plan_and_report(tmp_path):
+    src = copy_case(tmp_path, "case_chain.xlsx")
+    first, a = solve_workbook(src, tmp_path / "a.xlsx", mip_gap=1e-6)
+    second, b = solve_workbook(src, tmp_path / "b.xlsx", mip_gap=1e-6)
+    assert first.plan == second.plan
+
+    def content(path):
+        wb = openpyxl.load_workbook(path)
+        skip = {"build_seconds", "solve_seconds", "written"}
+        return {
+            ws.title: [row for row in ws.iter_rows(values_only=True) if row[0] not in skip]
+            for ws in wb.worksheets
+        }
+
+    assert content(a) == content(b)
+
+
+def _generated(tmp_path: Path) -> Path:
+    """A large case: the medium performance workbook."""
+    src = tmp_path / "p_medium.xlsx"
+    src.write_bytes((PERF / "p_medium.xlsx").read_bytes())
+    return src
+
+
+@pytest.mark.slow
+def test_time_limit_gives_a_plan_or_a_clear_no_plan_message(tmp_path):
+    src = _generated(tmp_path)
+    out = tmp_path / "r.xlsx"
+    proc = subprocess.run(
+        [str(STOCKPILE), "solve", str(src), "-o", str(out), "--time-limit", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    text = proc.stdout + proc.stderr
+    assert "Traceback" not in text
+    if proc.returncode == 0:
+        summary = {
+            r[0]: r[1] for r in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True)
+        }
+        assert summary["status"] == "feasible"
+        assert summary["mip_gap"] is not None and summary["best_bound_musd"] is not None
+        assert "warning" in text
+    else:
+        assert proc.returncode == 3, text
+        assert "time limit" in text and "no plan" in text
+        assert not out.exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_solver_and_writes_nothing(tmp_path):
+    src = _generated(tmp_path)
+    out = tmp_path / "r.xlsx"
+    proc = subprocess.Popen(
+        [str(STOCKPILE), "solve", str(src), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    # wait until the solver runs (the build phase has printed), then press Ctrl-C
+    line = ""
+    while time.time() < deadline and "build" not in line:
+        line = proc.stdout.readline()
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".part"]
+    assert os.path.exists(src)
