@@ -285,6 +285,44 @@ def sweep(
     raise typer.Exit(EXIT_OK if results.value("runs_with_plan") else 2)
 
 
+@app.command()
+def sample(
+    input: Annotated[Path, typer.Argument(help="Workbook with a Risks sheet.")],
+    scenarios: Annotated[int, typer.Option("--scenarios", min=1, max=100_000,
+                                           help="How many scenarios to draw.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same "
+                                                     "sample).")] = 1,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Sampled workbook to write.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
+) -> None:
+    """Turn the Risks sheet (a risk register) into N equally likely sampled scenarios,
+    written as an ordinary input workbook.
+
+    Example: stockpile sample inputs/us_mexico.xlsx --scenarios 1000 --seed 7 -o big.xlsx
+    """
+    from optimizer.pipeline import check_output_path, load
+    from optimizer.sample import write_sample
+
+    output = output or input.with_name(f"{input.stem}-sampled-{scenarios}.xlsx")
+
+    def run():
+        check_output_path(input, output)
+        return load(input)
+
+    instance, _ = _handle_input_errors(run)
+    if not instance.risks:
+        err.print(f"error   {input}: found no Risks rows; expected a risk register in a "
+                  "sheet named Risks (see stockpile template)")
+        raise typer.Exit(EXIT_INVALID)
+    if output.exists() and not force:
+        err.print(f"error   {output} exists; not overwritten (use --force to replace it)")
+        raise typer.Exit(EXIT_INVALID)
+    path = write_sample(input, instance, scenarios, seed, output)
+    out.print(f"wrote {path}: {scenarios} equally likely scenarios from "
+              f"{len({r.risk for r in instance.risks})} risks (seed {seed})")
+
+
 def _print_run(run, path: Path) -> None:
     o = run.outcome
     r = run.results

@@ -256,11 +256,10 @@ def build_workbook(results: Results, inputs: list[tuple[str, object]]) -> Workbo
     return wb
 
 
-def write_report(path: str | os.PathLike, results: Results, inputs: list[tuple[str, object]]) -> Path:
-    """Write the report atomically: a temporary file in the target folder, then a rename."""
-    path = Path(path)
+def save_atomically(wb: Workbook, path: Path) -> Path:
+    """Save to a temporary file in the target folder, then rename over ``path``: an
+    interrupted run never leaves a half-written file, and the previous one stays whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = build_workbook(results, inputs)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
     os.close(fd)
     try:
@@ -271,3 +270,8 @@ def write_report(path: str | os.PathLike, results: Results, inputs: list[tuple[s
             os.unlink(tmp)
         raise
     return path
+
+
+def write_report(path: str | os.PathLike, results: Results, inputs: list[tuple[str, object]]) -> Path:
+    """Write the report (atomically, see :func:`save_atomically`)."""
+    return save_atomically(build_workbook(results, inputs), Path(path))
