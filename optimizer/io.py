@@ -96,6 +96,13 @@ def _check_container(path: Path) -> None:
             f"{MAX_FILE_BYTES / 2**20:.0f} MiB"
         )
     if not zipfile.is_zipfile(path):
+        with open(path, "rb") as fh:
+            truncated = fh.read(4) == b"PK\x03\x04"  # a zip that lost its end
+        if truncated:
+            raise UnreadableWorkbook(
+                f"{path}: damaged .xlsx file (truncated or incomplete zip container); save "
+                "it again from Excel"
+            )
         raise UnreadableWorkbook(
             f"{path}: not an .xlsx workbook (not a zip container: a CSV or an old .xls "
             "file renamed?); save it from Excel as .xlsx"
@@ -152,6 +159,9 @@ def open_workbook(path: str | os.PathLike) -> dict[str, RawSheet]:
             if name in sheets:
                 continue  # two sheets differing only in case: the first wins
             fws = formulas[title] if formulas is not None else None
+            for sheet in (ws, fws):
+                if sheet is not None:
+                    sheet.reset_dimensions()  # the stored size may be stale: read every row
             sheets[name] = _read_sheet(ws, fws, title)
         values.close()
         if formulas is not None:
@@ -265,6 +275,8 @@ def parse_value(value, column: schema.Column):
     number = _as_number(value)
     if number is None:
         return None, column.expectation()
+    if abs(number) > schema.MAX_MAGNITUDE:
+        return None, f"{column.expectation()}, at most 1e12 in magnitude"
     if kind in ("integer", "year"):
         if not float(number).is_integer():
             return None, column.expectation()
@@ -286,8 +298,6 @@ def _as_number(value) -> float | None:
         except ValueError:
             return None
     if isinstance(number, float) and not math.isfinite(number):
-        return None
-    if abs(number) > schema.MAX_MAGNITUDE:
         return None
     return number
 
@@ -319,6 +329,9 @@ def read_tables(sheets: dict[str, RawSheet]) -> Tables:
             continue
         tables.present.add(spec.name)
         sheet_title = _quote_sheet(raw.title)
+        if not spec.required and not raw.rows:
+            tables.rows[spec.name] = []  # an optional sheet may be empty, header and all
+            continue
         if raw.too_many_rows:
             tables.error(sheet_title, f"found more than {MAX_ROWS_PER_SHEET:,} rows; "
                                       f"expected at most {MAX_ROWS_PER_SHEET:,}")

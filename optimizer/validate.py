@@ -25,6 +25,13 @@ def _ids(tables: Tables, sheet: str, column: str) -> set[str]:
     return {r[column] for r in _rows(tables, sheet) if r[column] is not None}
 
 
+def _members(tables: Tables) -> set[str]:
+    """Countries not marked member = no. A blank member (a bad cell or a missing column,
+    both already reported) counts as a member, so the one problem is not also reported
+    on every row that names the country."""
+    return {r["country"] for r in _rows(tables, "Countries") if r["member"] is not False}
+
+
 def check_unique_keys(tables: Tables) -> None:
     """Ids are unique in their own sheet; so are the key columns of Demand, Supply,
     Stockpiles, Budgets (the later duplicate is named)."""
@@ -59,7 +66,7 @@ def check_references(tables: Tables) -> None:
     """Every reference names a country, member, commodity or scenario that exists."""
     universe = {
         "country": _ids(tables, "Countries", "country"),
-        "member": {r["country"] for r in _rows(tables, "Countries") if r["member"]},
+        "member": _members(tables),
         "commodity": _ids(tables, "Commodities", "commodity"),
         "scenario": _ids(tables, "Scenarios", "scenario"),
     }
@@ -145,7 +152,7 @@ def check_required_rows(tables: Tables) -> None:
         if sheet in tables.present and not _rows(tables, sheet):
             tables.error(sheet, "found no rows; expected at least one")
     rows = _rows(tables, "Countries")
-    if rows and not any(r["member"] for r in rows):
+    if rows and not _members(tables):
         tables.error("Countries", "found no member; expected at least one country with "
                                   "member = yes")
 
@@ -153,21 +160,31 @@ def check_required_rows(tables: Tables) -> None:
 def check_projects(tables: Tables) -> None:
     """Sponsor defaults to the location, which must then be a member; the input differs
     from the output and comes with ``input_t_per_t``."""
-    members = {r["country"] for r in _rows(tables, "Countries") if r["member"]}
+    members = _members(tables)
     countries = _ids(tables, "Countries", "country")
     for row in _rows(tables, "Projects"):
         loc = row["country"]
         if row["sponsor"] is None and loc in countries and loc not in members:
-            tables.error(row.cell("sponsor"),
-                         found(None, f"a member country as sponsor (the location {loc} is "
-                                     "not a member)"))
+            if "sponsor" in row.letters:
+                tables.error(row.cell("sponsor"),
+                             found(None, f"a member country as sponsor (the location {loc} "
+                                         "is not a member)"))
+            else:
+                tables.error(row.cell("country"),
+                             found(loc, "a member country, as the sheet has no sponsor "
+                                        "column (the sponsor is the location)"))
         out, inp = row["output_commodity"], row["input_commodity"]
         if inp is not None and inp == out:
             tables.error(row.cell("input_commodity"),
                          found(inp, "an input commodity different from the output"))
         if inp is not None and row["input_t_per_t"] is None and not row["__invalid__"]:
-            tables.error(row.cell("input_t_per_t"),
-                         found(None, "a number > 0 (tonnes of input per tonne of output)"))
+            if "input_t_per_t" in row.letters:
+                tables.error(row.cell("input_t_per_t"),
+                             found(None, "a number > 0 (tonnes of input per tonne of output)"))
+            else:
+                tables.error(row.cell("input_commodity"),
+                             found(inp, "an input with its input_t_per_t, but the sheet has "
+                                        "no input_t_per_t column"))
         if inp is None and row["input_t_per_t"] is not None:
             tables.warn(row.cell("input_t_per_t"),
                         f"found {describe(row['input_t_per_t'])} with no input_commodity; "
@@ -246,7 +263,7 @@ def check_transfers(tables: Tables) -> None:
 def check_shocks(tables: Tables) -> None:
     """``where`` fits the kind (a member for imports and demand, only ``*`` for price);
     ``start_year <= end_year``."""
-    members = {r["country"] for r in _rows(tables, "Countries") if r["member"]}
+    members = _members(tables)
     for sheet in ("Shocks", "Risks"):
         for row in _rows(tables, sheet):
             kind, where = row["kind"], row["where"]
