@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.factors import ScenarioData, scenario_data
 from models.index import MUSD_PER_USD, ModelIndex
@@ -29,8 +29,13 @@ from optimizer.data import ALL, Instance
 
 
 def linear(coefs: Sequence[float], variables: Sequence, constant: float = 0.0):
-    """A linear expression from parallel lists (much faster than ``sum`` of products)."""
-    return LinearExpression(constant=constant, linear_coefs=list(coefs), linear_vars=list(variables))
+    """A linear expression from parallel lists (much faster than ``sum`` of products); a
+    coefficient of 1 keeps the bare variable, which saves one expression object."""
+    args = [constant] if constant else []
+    args.extend(
+        v if a == 1 else MonomialTermExpression((a, v)) for a, v in zip(coefs, variables, strict=True)
+    )
+    return LinearExpression(args)
 
 
 # ============================================================================ first stage
@@ -48,21 +53,21 @@ def add_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
     m.n = pyo.Var(
         list(ix.build_keys),
         domain=pyo.NonNegativeIntegers,
-        bounds=lambda _, p, t: (0, projects[p].max_units),
+        bounds={(p, t): (0, projects[p].max_units) for p, t in ix.build_keys},
         doc="units of project p starting construction in year t [units]",
     )
     m.z = pyo.Var(list(ix.facilities), domain=pyo.Binary, doc="stockpile facility opened [0/1]")
 
-    def buy_bounds(_, c, k, t):
-        s = ix.stockpiles[(c, k)]
+    buy_bounds = {}
+    for (c, k), s in ix.stockpiles.items():
         ub = s.max_buy
         if s.capacity is not None:
             room = max(0.0, s.capacity - s.initial)
             ub = room if ub is None else min(ub, room)
-        return (0.0, ub)
-
+        for t in ix.years:
+            buy_bounds[(c, k, t)] = (0.0, ub)
     m.b = pyo.Var(
-        [(c, k, t) for (c, k) in ix.stockpiles for t in ix.years],
+        list(buy_bounds),
         domain=pyo.NonNegativeReals,
         bounds=buy_bounds,
         doc="stockpile purchase b[c,k,t] [t]",
@@ -75,7 +80,7 @@ def add_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
     add_stock_capacity(m, ix)
     add_stock_floors(m, ix)
     m.first_stage_cost = pyo.Expression(
-        [ALL, *ix.members], rule=lambda m_, c: first_stage_cost(m_, ix, c),
+        [ALL, *ix.members], initialize={c: first_stage_cost(m, ix, c) for c in [ALL, *ix.members]},
         doc="first-stage cost FS (ALL) and FS_c by member [MUSD]",
     )
 
@@ -199,38 +204,36 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
     import_ub = {}
     for arc in ix.arcs:
         c, k, o = arc
+        cap = ix.arc_capacity[arc]
         for t in years:
-            ub = ix.arc_capacity[arc] * sc.avail.get((k, o, t), 1.0) * sc.gf.get((c, k, t), 1.0)
+            ub = cap * sc.avail.get((k, o, t), 1.0) * sc.gf.get((c, k, t), 1.0)
             if ub > 0:
-                import_ub[(c, k, o, t)] = ub
+                import_ub[(c, k, o, t)] = (0.0, ub)
     blk.imports = pyo.Var(
-        list(import_ub), domain=pyo.NonNegativeReals,
-        bounds=lambda _, c, k, o, t: (0.0, import_ub[(c, k, o, t)]),
+        list(import_ub), domain=pyo.NonNegativeReals, bounds=import_ub,
         doc="imports m[c,k,o,t,s] on arc (c,k,o) [t]",
     )
     # project output q[p,t] ≤ Q_p · avail[out_p, loc_p, t] · u[p,t]
-    output_cap = {}
+    output_cap, output_ub = {}, {}
     for p in ix.projects:
         for t in ix.producing_years(p):
             a = sc.avail.get((p.output, p.country, t), 1.0)
             if a > 0:
                 output_cap[(p.id, t)] = p.capacity * a
-    units = {p.id: p for p in ix.projects}
+                output_ub[(p.id, t)] = (0.0, p.capacity * a * p.max_units)
     blk.output = pyo.Var(
-        list(output_cap), domain=pyo.NonNegativeReals,
-        bounds=lambda _, p, t: (0.0, output_cap[(p, t)] * units[p].max_units),
+        list(output_ub), domain=pyo.NonNegativeReals, bounds=output_ub,
         doc="project output q[p,t,s] [t]",
     )
     # releases r[c,k,t] (disruption years only unless release_rule = any) and stock I
-    release_keys = [
-        (c, k, t)
-        for (c, k) in ix.stockpiles
+    release_ub = {
+        (c, k, t): (0.0, s.max_release)
+        for (c, k), s in ix.stockpiles.items()
         for t in years
         if release_allowed(ix, sc, k, t)
-    ]
+    }
     blk.release = pyo.Var(
-        release_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, c, k, t: (0.0, ix.stockpiles[(c, k)].max_release),
+        list(release_ub), domain=pyo.NonNegativeReals, bounds=release_ub,
         doc="stockpile release r[c,k,t,s] [t]",
     )
     blk.stock = pyo.Var(
@@ -238,20 +241,22 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
         domain=pyo.NonNegativeReals,
         doc="end-of-year stock I[c,k,t,s] [t]",
     )
-    blk.transfer = pyo.Var(
-        [(a, b, k, t) for (a, b, k) in ix.transfer_arcs for t in years],
-        domain=pyo.NonNegativeReals,
-        bounds=lambda _, a, b, k, t: (0.0, ix.transfer_arcs[(a, b, k)][0]),
-        doc="transfer x[c,c',k,t,s] between members [t]",
-    )
     demand = {}
     for (c, k, t), d in ix.instance.demand_table.items():
         dd = d * sc.df.get((c, k, t), 1.0)
         if dd > 0:
             demand[(c, k, t)] = dd
+    transfer_ub = {
+        (a, b, k, t): (0.0, ix.transfer_arcs[(a, b, k)][0])
+        for (a, b, k, t) in useful_transfers(ix, import_ub, output_ub, release_ub, demand)
+    }
+    blk.transfer = pyo.Var(
+        list(transfer_ub), domain=pyo.NonNegativeReals, bounds=transfer_ub,
+        doc="transfer x[c,c',k,t,s] between members [t]",
+    )
     blk.shortage = pyo.Var(
         list(demand), domain=pyo.NonNegativeReals,
-        bounds=lambda _, c, k, t: (0.0, demand[(c, k, t)]),
+        bounds={key: (0.0, d) for key, d in demand.items()},
         doc="unmet demand e[c,k,t,s] ≤ D[c,k,t,s] [t]",
     )
 
@@ -259,10 +264,57 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
     add_stock_balance(blk, m, ix)
     add_balance(blk, ix, demand)
     add_budgets(blk, m, ix, sc)
+    terms = _scenario_cost_terms(blk, ix, sc)
+    # Z_s is the sum of the members' shares (every term belongs to one member)
     blk.cost = pyo.Expression(
-        [ALL, *ix.members], rule=lambda b_, c: scenario_cost(b_, ix, sc, c),
-        doc="scenario cost Z_s (ALL) and Z_cs by member [MUSD]",
+        [ALL, *ix.members], doc="scenario cost Z_s (ALL) and Z_cs by member [MUSD]"
     )
+    for c in ix.members:
+        blk.cost[c] = linear(*terms[c])
+    blk.cost[ALL] = pyo.quicksum(blk.cost[c] for c in ix.members)
+
+
+def useful_transfers(ix: ModelIndex, imports, output, release, demand) -> list:
+    """Transfer keys ``(c, c', k, t)`` that can carry flow in an optimal plan.
+
+    Transfers conserve the commodity inside the bloc and cost ``xc ≥ 0``, so in some
+    optimal plan every transferred tonne travels from a member with a source of ``k`` in
+    year ``t`` (imports, project output, a release) to a member with a use for it (demand,
+    a project's input); an arc that no such path crosses carries nothing and is left out.
+    """
+    if not ix.transfer_arcs:
+        return []
+    projects = {p.id: p for p in ix.projects}
+    sources = {(c, k, t) for c, k, _, t in imports}
+    sources |= {(c, k, t) for c, k, t in release}
+    sinks = set(demand)
+    for pid, t in output:
+        p = projects[pid]
+        sources.add((p.sponsor, p.output, t))
+        if p.input is not None:
+            sinks.add((p.sponsor, p.input, t))
+    out_arcs, in_arcs = defaultdict(list), defaultdict(list)
+    for a, b, k in ix.transfer_arcs:
+        out_arcs[(a, k)].append(b)
+        in_arcs[(b, k)].append(a)
+
+    def reach(start: set, arcs) -> set:
+        seen, todo = set(start), list(start)
+        while todo:
+            c, k, t = todo.pop()
+            for nxt in arcs.get((c, k), ()):
+                if (nxt, k, t) not in seen:
+                    seen.add((nxt, k, t))
+                    todo.append((nxt, k, t))
+        return seen
+
+    supplied, needed = reach(sources, out_arcs), reach(sinks, in_arcs)
+    return [
+        (a, b, k, t)
+        for (a, b, k) in ix.transfer_arcs
+        for t in ix.years
+        if (a, k, t) in supplied and (b, k, t) in needed
+    ]
 
 
 def add_project_capacity(blk, m, ix: ModelIndex, output_cap) -> None:
@@ -281,18 +333,19 @@ def add_project_capacity(blk, m, ix: ModelIndex, output_cap) -> None:
 
 def add_stock_balance(blk, m, ix: ModelIndex) -> None:
     """``I[c,k,t,s] = I[c,k,t−1,s] + b[c,k,t] − r[c,k,t,s]``, ``I[c,k,0,s] = init_ck``."""
+    stock, release = blk.stock, blk.release
 
     def rule(b_, c, k, t):
-        coefs, vs = [1.0, -1.0], [b_.stock[c, k, t], m.b[c, k, t]]
+        coefs, vs = [1.0, -1.0], [stock[c, k, t], m.b[c, k, t]]
         const = 0.0
         if t > 1:
             coefs.append(-1.0)
-            vs.append(b_.stock[c, k, t - 1])
+            vs.append(stock[c, k, t - 1])
         else:
             const = -ix.stockpiles[(c, k)].initial
-        if (c, k, t) in b_.release:
+        if (c, k, t) in release:
             coefs.append(1.0)
-            vs.append(b_.release[c, k, t])
+            vs.append(release[c, k, t])
         return linear(coefs, vs, const) == 0
 
     blk.stock_balance = pyo.Constraint(
@@ -305,30 +358,35 @@ def add_balance(blk, ix: ModelIndex, demand) -> None:
     """Balance for member ``c``, commodity ``k``, year ``t``:
     ``Σ_o m + Σ_{sp_p=c,out_p=k} q + r + Σ_{c'} x[c',c] + e
     = D + Σ_{sp_p=c,in_p=k} a_p q + Σ_{c'} x[c,c']``."""
-    inflow = defaultdict(list)  # (c,k,t) -> [(coef, var)]
+    inflow = defaultdict(lambda: ([], []))  # (c,k,t) -> (coefs, vars)
+
+    def put(key, coef, var):
+        coefs, vs = inflow[key]
+        coefs.append(coef)
+        vs.append(var)
+
     for (c, k, o, t), v in blk.imports.items():
-        inflow[(c, k, t)].append((1.0, v))
+        put((c, k, t), 1.0, v)
     projects = {p.id: p for p in ix.projects}
     for (pid, t), v in blk.output.items():
         p = projects[pid]
-        inflow[(p.sponsor, p.output, t)].append((1.0, v))
+        put((p.sponsor, p.output, t), 1.0, v)
         if p.input is not None:
-            inflow[(p.sponsor, p.input, t)].append((-p.input_ratio, v))
+            put((p.sponsor, p.input, t), -p.input_ratio, v)
     for (c, k, t), v in blk.release.items():
-        inflow[(c, k, t)].append((1.0, v))
+        put((c, k, t), 1.0, v)
     for (a, b, k, t), v in blk.transfer.items():
-        inflow[(b, k, t)].append((1.0, v))
-        inflow[(a, k, t)].append((-1.0, v))
+        put((b, k, t), 1.0, v)
+        put((a, k, t), -1.0, v)
     for (c, k, t), v in blk.shortage.items():
-        inflow[(c, k, t)].append((1.0, v))
-    keys = [key for key in inflow if key[0] in ix.instance.member_set]
-    keys.sort(key=lambda key: (key[0], key[1], key[2]))
-
-    def rule(b_, c, k, t):
-        terms = inflow[(c, k, t)]
-        return linear([a for a, _ in terms], [v for _, v in terms]) == demand.get((c, k, t), 0.0)
-
-    blk.balance = pyo.Constraint(keys, rule=rule, doc="commodity balance of a member [t]")
+        put((c, k, t), 1.0, v)
+    members = ix.instance.member_set
+    keys = sorted(key for key in inflow if key[0] in members)
+    blk.balance = pyo.Constraint(
+        keys,
+        rule=lambda b_, c, k, t: linear(*inflow[(c, k, t)]) == demand.get((c, k, t), 0.0),
+        doc="commodity balance of a member [t]",
+    )
 
 
 def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
@@ -336,37 +394,39 @@ def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
     ``spend[c,t,s] = Σ_{sp_p=c} g_p C_p n[p,t] + [t=1] Σ_k F_ck z[c,k]
     + Σ_k pb_k b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6 + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6
     ≤ B``; a row ``ALL`` caps ``Σ_{c∈N} spend[c,t,s]``."""
-    rows = [(c, t, budget) for (c, t, budget) in ix.budgets]
+    rows = list(ix.budgets)
+    years = {t for _, t, _ in rows}
+    spend = defaultdict(lambda: ([], []))  # (c, t) -> (coefs, vars) of spend[c,t,s]
 
-    def spend(c_set, t):
-        coefs, vs = [], []
-        for p in ix.projects:
-            if p.sponsor in c_set and (p.id, t) in m.n:
-                coefs.append(p.gov_share * p.capex)
-                vs.append(m.n[p.id, t])
-            if p.sponsor in c_set and (p.id, t) in blk.output:
+    def put(c, t, coef, var):
+        coefs, vs = spend[(c, t)]
+        coefs.append(coef)
+        vs.append(var)
+
+    for p in ix.projects:
+        for t in years:
+            if (p.id, t) in m.n:
+                put(p.sponsor, t, p.gov_share * p.capex, m.n[p.id, t])
+            if (p.id, t) in blk.output:
                 sigma = floor_support_rate(ix, sc, p.output, t)
                 if sigma > 0:
-                    coefs.append(sigma * MUSD_PER_USD)
-                    vs.append(blk.output[p.id, t])
-        for (c, k), _ in ix.stockpiles.items():
-            if c not in c_set:
-                continue
+                    put(p.sponsor, t, sigma * MUSD_PER_USD, blk.output[p.id, t])
+    for (c, k), s in ix.stockpiles.items():
+        h = ix.commodity[k].holding_cost
+        for t in sorted(years):
             if t == 1 and (c, k) in m.z:
-                coefs.append(ix.stockpiles[(c, k)].facility_cost)
-                vs.append(m.z[c, k])
-            coefs.append(ix.purchase_price[k] * MUSD_PER_USD)
-            vs.append(m.b[c, k, t])
-            h = ix.commodity[k].holding_cost
+                put(c, t, s.facility_cost, m.z[c, k])
+            put(c, t, ix.purchase_price[k] * MUSD_PER_USD, m.b[c, k, t])
             if h > 0:
-                coefs.append(h * MUSD_PER_USD)
-                vs.append(blk.stock[c, k, t])
-        return coefs, vs
+                put(c, t, h * MUSD_PER_USD, blk.stock[c, k, t])
 
     def rule(b_, i):
         c, t, budget = rows[i]
-        c_set = set(ix.members) if c == ALL else {c}
-        coefs, vs = spend(c_set, t)
+        coefs, vs = [], []
+        for member in ix.members if c == ALL else [c]:
+            more_coefs, more_vs = spend.get((member, t), ((), ()))
+            coefs.extend(more_coefs)
+            vs.extend(more_vs)
         if not vs:
             return pyo.Constraint.Feasible if budget >= 0 else pyo.Constraint.Infeasible
         return linear(coefs, vs) <= budget
@@ -374,18 +434,16 @@ def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
     blk.budget = pyo.Constraint(range(len(rows)), rule=rule, doc="yearly budget [MUSD]")
 
 
-def scenario_cost(blk, ix: ModelIndex, sc: ScenarioData, owner: str):
-    """``Z_s = Σ_t δ_t [Σ pi·m + Σ_p v_p·q + Σ h_k·I + Σ xc·x + Σ φ_k·e] / 10^6
-    − δ_{H+1} Σ p0_k I[c,k,H,s] / 10^6`` (MUSD). ``owner`` = ``ALL`` or a member: imports
-    and shortage belong to the importer, output to the sponsor, stock to its holder, a
-    transfer's cost to the receiver."""
+def _scenario_cost_terms(blk, ix: ModelIndex, sc: ScenarioData) -> dict:
+    """The terms of each member's ``Z_cs`` (and, together, of ``Z_s``) in one pass."""
     d, H = ix.delta, ix.horizon
-    coefs, vs = [], []
+    terms = {c: ([], []) for c in ix.members}
 
     def add(member, coef, var):
-        if coef != 0 and owner in (ALL, member):
-            coefs.append(coef)
-            vs.append(var)
+        if coef != 0:
+            own = terms[member]
+            own[0].append(coef)
+            own[1].append(var)
 
     for (c, k, o, t), v in blk.imports.items():
         add(c, d[t] * import_price(ix, sc, (c, k, o), t) * MUSD_PER_USD, v)
@@ -401,7 +459,19 @@ def scenario_cost(blk, ix: ModelIndex, sc: ScenarioData, owner: str):
         add(b, d[t] * ix.transfer_arcs[(a, b, k)][1] * MUSD_PER_USD, v)
     for (c, k, t), v in blk.shortage.items():
         add(c, d[t] * ix.commodity[k].shortage_cost * MUSD_PER_USD, v)
-    return linear(coefs, vs)
+    terms[ALL] = (
+        [a for c in ix.members for a in terms[c][0]],
+        [v for c in ix.members for v in terms[c][1]],
+    )
+    return terms
+
+
+def scenario_cost(blk, ix: ModelIndex, sc: ScenarioData, owner: str):
+    """``Z_s = Σ_t δ_t [Σ pi·m + Σ_p v_p·q + Σ h_k·I + Σ xc·x + Σ φ_k·e] / 10^6
+    − δ_{H+1} Σ p0_k I[c,k,H,s] / 10^6`` (MUSD). ``owner`` = ``ALL`` or a member: imports
+    and shortage belong to the importer, output to the sponsor, stock to its holder, a
+    transfer's cost to the receiver."""
+    return linear(*_scenario_cost_terms(blk, ix, sc)[owner])
 
 
 # ============================================================================ objective
@@ -413,11 +483,10 @@ def add_objective(m: pyo.ConcreteModel, ix: ModelIndex, scenarios: Sequence[Scen
     ``η_c``, ``v_cs``. With ``λ = 0`` the CVaR terms are absent."""
     lam, alpha = ix.risk_weight, ix.cvar_alpha
     owners = list(ix.members) if ix.independent else [ALL]
-    expr = m.first_stage_cost[ALL]
-    expected = sum(sc.probability * m.scenario[sc.id].cost[ALL] for sc in scenarios)
+    expected = pyo.quicksum(sc.probability * m.scenario[sc.id].cost[ALL] for sc in scenarios)
     if lam == 0:
-        m.objective = pyo.Objective(expr=expr + expected, sense=pyo.minimize,
-                                    doc="expected total cost [MUSD]")
+        m.objective = pyo.Objective(expr=m.first_stage_cost[ALL] + expected,
+                                    sense=pyo.minimize, doc="expected total cost [MUSD]")
         return
     keys = [(c, sc.id) for c in owners for sc in scenarios]
     m.excess = pyo.Var(keys, domain=pyo.NonNegativeReals,
@@ -427,12 +496,13 @@ def add_objective(m: pyo.ConcreteModel, ix: ModelIndex, scenarios: Sequence[Scen
         rule=lambda m_, c, s: m_.excess[c, s] >= m_.scenario[s].cost[c] - m_.eta[c],
         doc="v_s ≥ Z_s − η [MUSD]",
     )
-    tail = sum(
-        m.eta[c] + sum(sc.probability * m.excess[c, sc.id] for sc in scenarios) / (1 - alpha)
+    tail = pyo.quicksum(
+        m.eta[c] + pyo.quicksum(sc.probability * m.excess[c, sc.id] for sc in scenarios)
+        / (1 - alpha)
         for c in owners
     )
     m.objective = pyo.Objective(
-        expr=expr + (1 - lam) * expected + lam * tail, sense=pyo.minimize,
+        expr=m.first_stage_cost[ALL] + (1 - lam) * expected + lam * tail, sense=pyo.minimize,
         doc="expected total cost with CVaR weight λ [MUSD]",
     )
 
