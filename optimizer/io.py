@@ -41,7 +41,7 @@ from optimizer.data import (
 # Limits on what is read from an untrusted file (a zip bomb or a million-row sheet is
 # refused before it is parsed).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 200_000
 
 
@@ -123,6 +123,55 @@ def _check_container(path: Path) -> None:
         )
 
 
+def _sheet_titles(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name (``xl/worksheets/sheet1.xml``) → sheet title."""
+    from defusedxml import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - openpyxl will report a damaged workbook itself
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in book.iter(f"{ns}sheet"):
+        target = targets.get(sheet.get(rel), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        out[part] = sheet.get("name", part)
+    return out
+
+
+def _count_rows(z: zipfile.ZipFile, member: str, limit: int) -> int:
+    """Rows in a worksheet part, counted on the compressed stream in bounded memory;
+    stops counting past ``limit``."""
+    count, tail = 0, b""
+    with z.open(member) as fh:
+        while chunk := fh.read(1 << 20):
+            data = tail + chunk
+            count += data.count(b"<row ") + data.count(b"<row>")
+            tail = data[-5:]
+            count -= tail.count(b"<row ") + tail.count(b"<row>")
+            if count > limit:
+                break
+    return count
+
+
+def _check_rows(path: Path) -> None:
+    """Refuse a sheet with more rows than we read, before openpyxl parses it."""
+    with zipfile.ZipFile(path) as z:
+        titles = _sheet_titles(z)
+        for member in z.namelist():
+            if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                if _count_rows(z, member, MAX_ROWS_PER_SHEET + 1) > MAX_ROWS_PER_SHEET + 1:
+                    raise UnreadableWorkbook(
+                        f"{path}: sheet {titles.get(member, member)!r} has more than "
+                        f"{MAX_ROWS_PER_SHEET:,} rows; the limit is {MAX_ROWS_PER_SHEET:,} "
+                        "data rows per sheet"
+                    )
+
+
 def _has_formulas(path: Path) -> bool:
     with zipfile.ZipFile(path) as z:
         for name in z.namelist():
@@ -149,6 +198,10 @@ def open_workbook(path: str | os.PathLike) -> dict[str, RawSheet]:
     path = Path(path)
     _check_container(path)
     try:
+        _check_rows(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise UnreadableWorkbook(f"{path}: damaged .xlsx file ({exc})") from None
+    try:
         values = _load(path, data_only=True)
         formulas = _load(path, data_only=False) if _has_formulas(path) else None
         sheets: dict[str, RawSheet] = {}
@@ -157,7 +210,9 @@ def open_workbook(path: str | os.PathLike) -> dict[str, RawSheet]:
             title = ws.title
             name = canonical.get(title.strip().lower(), title)
             if name in sheets:
-                continue  # two sheets differing only in case: the first wins
+                # two sheets whose names differ only in case or spaces: ambiguous
+                sheets[name].duplicates.append(title)
+                continue
             fws = formulas[title] if formulas is not None else None
             for sheet in (ws, fws):
                 if sheet is not None:
@@ -181,6 +236,7 @@ class RawSheet:
     rows: list[tuple[int, tuple]] = field(default_factory=list)
     formula_cells: set[tuple[int, int]] = field(default_factory=set)
     too_many_rows: bool = False
+    duplicates: list[str] = field(default_factory=list)
 
 
 def _read_sheet(ws, fws, title: str) -> RawSheet:
@@ -293,6 +349,8 @@ def _as_number(value) -> float | None:
         number = float(value) if isinstance(value, float) else value
     else:
         text = str(value).strip().replace("\u00a0", "")
+        if "_" in text:  # Python accepts 1_000; a spreadsheet user means something else
+            return None
         try:
             number = float(text) if any(c in text for c in ".eE") else int(text)
         except ValueError:
@@ -329,6 +387,10 @@ def read_tables(sheets: dict[str, RawSheet]) -> Tables:
             continue
         tables.present.add(spec.name)
         sheet_title = _quote_sheet(raw.title)
+        for other in raw.duplicates:
+            tables.error(_quote_sheet(other), f"found a second sheet named like {spec.name} "
+                                              f"(besides {raw.title!r}); expected one sheet "
+                                              f"{spec.name} (names match case-insensitively)")
         if not spec.required and not raw.rows:
             tables.rows[spec.name] = []  # an optional sheet may be empty, header and all
             continue

@@ -124,8 +124,8 @@ def check_demand_series(tables: Tables) -> None:
         missing = sorted(set(range(first, first + horizon)) - have)
         if missing:
             shown = ", ".join(str(y) for y in missing[:6]) + (" …" if len(missing) > 6 else "")
-            tables.warn("Demand", f"{country} {commodity} has no row for {shown}; demand "
-                                  "is taken as 0 there")
+            tables.warn("Demand", f"found no row for {country} {commodity} in {shown}; "
+                                  "expected one per year (demand is taken as 0 there)")
 
 
 def check_probabilities(tables: Tables) -> None:

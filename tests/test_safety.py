@@ -182,3 +182,69 @@ def test_ctrl_c_stops_the_solver_and_writes_nothing(tmp_path):
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".part"]
     assert os.path.exists(src)
+
+
+def _zip_with_sheet(path: Path, sheet_xml_chunks, declared_rows: int = 0) -> None:
+    """An .xlsx whose first sheet's XML is streamed from ``sheet_xml_chunks``."""
+    src = CASES / "case_a.xlsx"
+    with zipfile.ZipFile(src) as z_in, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in z_in.infolist():
+            if item.filename == "xl/worksheets/sheet1.xml":
+                with z.open(item.filename, "w", force_zip64=True) as fh:
+                    for chunk in sheet_xml_chunks():
+                        fh.write(chunk)
+            else:
+                z.writestr(item, z_in.read(item.filename))
+
+
+def test_zip_bomb_is_refused_quickly_in_little_memory(tmp_path):
+    import tracemalloc
+
+    bomb = tmp_path / "bomb.xlsx"
+    block = b"\0" * (1 << 20)
+
+    def chunks():  # 1 GiB of zeros compresses to about 1 MiB
+        for _ in range(1024):
+            yield block
+
+    _zip_with_sheet(bomb, chunks)
+    assert bomb.stat().st_size < 5 * 2**20
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    result = runner.invoke(app, ["validate", str(bomb)])
+    seconds = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.exit_code == 1
+    assert "expands to 1024 MiB; the limit is 100 MiB" in result.output
+    assert seconds < 5 and peak < 50 * 2**20
+
+
+def test_million_row_sheet_is_refused_quickly(tmp_path):
+    big = tmp_path / "rows.xlsx"
+    head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns='
+            b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+
+    def chunks():
+        yield head
+        for start in range(1, 1_000_001, 10_000):
+            yield b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i)
+                           for i in range(start, start + 10_000))
+        yield b"</sheetData></worksheet>"
+
+    _zip_with_sheet(big, chunks)
+    t0 = time.perf_counter()
+    result = runner.invoke(app, ["validate", str(big)])
+    assert result.exit_code == 1
+    assert "more than 200,000 rows" in result.output
+    assert time.perf_counter() - t0 < 10
+
+
+def test_macro_workbook_is_read_as_data_only(tmp_path):
+    xlsm = tmp_path / "plan.xlsm"
+    with zipfile.ZipFile(CASES / "case_a.xlsx") as z_in, zipfile.ZipFile(xlsm, "w") as z:
+        for item in z_in.infolist():
+            z.writestr(item, z_in.read(item.filename))
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not run, never read")
+    result = runner.invoke(app, ["validate", str(xlsm)])
+    assert result.exit_code == 0, result.output

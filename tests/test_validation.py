@@ -533,7 +533,7 @@ def test_setting_names_ignore_case(tmp_path, validate):
 def test_demand_series_with_missing_year_is_a_warning(tmp_path, validate):
     v = validate(delete_row(tmp_path, CHAIN, "Demand", 4))  # USA ndpr_oxide 2029
     clean(v)
-    assert "USA ndpr_oxide has no row for 2029" in v.warning_at("Demand")
+    assert "found no row for USA ndpr_oxide in 2029" in v.warning_at("Demand")
 
 
 # --------------------------------------------------------------------------- Risks
