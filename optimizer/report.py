@@ -193,6 +193,18 @@ def _charts(wb, results: Results) -> None:
                        titles_from_data=True)
         chart.set_categories(Reference(data, min_col=col, min_row=2, max_row=last))
         wb["Budgets"].add_chart(chart, "G2")
+    costs = results.table("Costs")
+    if costs and costs.rows:
+        ws = wb["Costs"]
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Where the money goes (MUSD, discounted, expected)"
+        chart.height, chart.width = 9, 18
+        chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=len(costs.rows) + 1),
+                       titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(costs.rows) + 1))
+        chart.legend = None
+        ws.add_chart(chart, "E2")
     frontier = results.table("Frontier")
     if frontier and frontier.rows:
         _frontier_charts(wb["Frontier"], frontier)

@@ -13,7 +13,7 @@ import pyomo.environ as pyo
 
 from models.factors import ScenarioData
 from models.index import MUSD_PER_USD, ModelIndex
-from models.stockpile import floor_support_rate
+from models.stockpile import floor_support_rate, import_price
 from optimizer.data import ALL, Instance
 
 TOL = 1e-6
@@ -78,6 +78,52 @@ def _v(var) -> float:
 def scenario_costs(m: pyo.ConcreteModel, scenarios: list[ScenarioData]) -> dict[str, float]:
     """``Z_s`` of each scenario (MUSD)."""
     return {sc.id: pyo.value(m.scenario[sc.id].cost[ALL]) for sc in scenarios}
+
+
+def cost_breakdown(m: pyo.ConcreteModel, ix: ModelIndex,
+                   scenarios: list[ScenarioData]) -> list[tuple[str, str, float]]:
+    """``FS`` and ``Σ π_s Z_s`` split by cost term of MODEL.md (MUSD, discounted,
+    expected); the rows add up to the objective's first-stage and expected parts."""
+    d, H = ix.delta, ix.horizon
+    capital = fixed_om = purchases = facilities = 0.0
+    for p in ix.projects:
+        crf = ix.project_crf[p.id]
+        for t in ix.years:
+            w = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t)
+            u = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t - p.lead_time)
+            capital += d[t] * crf * p.capex * w
+            fixed_om += d[t] * p.fixed_om * u
+    for (c, k, t), var in m.b.items():
+        purchases += d[t] * ix.purchase_price[k] * _v(var) * MUSD_PER_USD
+    for (c, k), var in m.z.items():
+        facilities += ix.stockpiles[(c, k)].facility_cost * _v(var)
+    terms = defaultdict(float)
+    by_id = {p.id: p for p in ix.projects}
+    for sc in scenarios:
+        blk, w = m.scenario[sc.id], sc.probability * MUSD_PER_USD
+        for (c, k, o, t), var in blk.imports.items():
+            terms["imports"] += w * d[t] * import_price(ix, sc, (c, k, o), t) * _v(var)
+        for (pid, t), var in blk.output.items():
+            terms["project operating cost"] += w * d[t] * by_id[pid].variable_cost * _v(var)
+        for (c, k, t), var in blk.stock.items():
+            terms["stock holding"] += w * d[t] * ix.commodity[k].holding_cost * _v(var)
+            if t == H:
+                terms["stock value left at the end"] -= (
+                    w * d[H + 1] * ix.commodity[k].price * _v(var))
+        for (a, b, k, t), var in blk.transfer.items():
+            terms["transfers"] += w * d[t] * ix.transfer_arcs[(a, b, k)][1] * _v(var)
+        for (c, k, t), var in blk.shortage.items():
+            terms["shortage (economic damage)"] += w * d[t] * ix.commodity[k].shortage_cost * _v(var)
+    rows = [
+        ("project capital (annuity)", "first stage", capital),
+        ("project fixed O&M", "first stage", fixed_om),
+        ("stockpile purchases", "first stage", purchases),
+        ("stockpile facilities", "first stage", facilities),
+    ]
+    for name in ("imports", "project operating cost", "stock holding", "transfers",
+                 "shortage (economic damage)", "stock value left at the end"):
+        rows.append((name, "scenarios (expected)", terms[name]))
+    return rows
 
 
 def extract(
@@ -228,6 +274,8 @@ def extract(
                             "expected shortage (t)": t_fmt,
                             "floor support paid (MUSD)": musd}),
     ]
+    tables.append(Table("Costs", ("cost", "stage", "MUSD (discounted, expected)"),
+                        cost_breakdown(m, ix, scenarios), {"MUSD (discounted, expected)": musd}))
     return Results(st.title, summary, tables)
 
 

@@ -42,8 +42,11 @@ def test_case_objective_and_summary(name, tmp_path):
         if key in want and name != "us_mexico_demo.xlsx":
             assert summary[key] == pytest.approx(want[key], rel=1e-4, abs=1e-6), key
     assert summary["coordination"] == want["coordination"]
-    assert openpyxl.load_workbook(report, read_only=True).sheetnames[: len(REPORT_SHEETS)] \
-        == REPORT_SHEETS
+    sheets = openpyxl.load_workbook(report, read_only=True).sheetnames
+    assert sheets[0] == "Summary" and set(REPORT_SHEETS) <= set(sheets)
+    costs = run.results.table("Costs").rows
+    assert sum(r[2] for r in costs) == pytest.approx(summary["objective_musd"], rel=1e-7,
+                                                     abs=1e-7)
 
 
 def test_transfers_costs_by_member(tmp_path):
