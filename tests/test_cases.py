@@ -58,3 +58,15 @@ def test_transfers_costs_by_member(tmp_path):
     assert members["USA"][1] == pytest.approx(0.0, abs=1e-7)
     assert members["USA"][2] == pytest.approx(0.371, abs=1e-7)
     assert members["MEX"][2] == pytest.approx(1.53, abs=1e-7)
+
+
+def test_example_in_inputs_solves_to_optimal(tmp_path):
+    """`stockpile solve` with no arguments solves this workbook."""
+    from optimizer.pipeline import EXAMPLE
+
+    run, report = solve_workbook(EXAMPLE, tmp_path / "example.xlsx")
+    assert run.outcome.status == "optimal"
+    assert run.outcome.objective == pytest.approx(13686.84, rel=2e-4)
+    assert summary_of(report)["units_built"] >= 1
+    about = openpyxl.load_workbook(EXAMPLE, read_only=True)["About"]
+    assert any("USGS" in str(v) for row in about.iter_rows(values_only=True) for v in row)
