@@ -5,7 +5,8 @@
 block built by :func:`add_scenario`, the same code for every problem:
 
 * the extensive form: every scenario of the workbook;
-* the expected-value problem: one averaged scenario (:func:`models.factors.expected_value_scenario`);
+* the expected-value problem: one averaged scenario
+  (:func:`models.factors.expected_value_scenario`);
 * wait-and-see: one scenario alone, probability 1 (:func:`models.factors.alone`);
 * a fixed plan: any of these with :func:`fix_first_stage`;
 * EEV: the extensive form plus :func:`add_ev_optimality`;
@@ -33,7 +34,8 @@ def linear(coefs: Sequence[float], variables: Sequence, constant: float = 0.0):
     coefficient of 1 keeps the bare variable, which saves one expression object."""
     args = [constant] if constant else []
     args.extend(
-        v if a == 1 else MonomialTermExpression((a, v)) for a, v in zip(coefs, variables, strict=True)
+        v if a == 1 else MonomialTermExpression((a, v))
+        for a, v in zip(coefs, variables, strict=True)
     )
     return LinearExpression(args)
 
@@ -113,7 +115,9 @@ def add_unit_limits(m, ix: ModelIndex) -> None:
         starts = ix.start_years(multi[pid])
         return linear([1.0] * len(starts), [m_.n[pid, t] for t in starts]) <= multi[pid].max_units
 
-    m.unit_limit = pyo.Constraint(list(multi), rule=rule, doc="units of a project at most U_p [units]")
+    m.unit_limit = pyo.Constraint(
+        list(multi), rule=rule, doc="units of a project at most U_p [units]"
+    )
 
 
 def add_stock_capacity(m, ix: ModelIndex) -> None:
@@ -365,7 +369,7 @@ def add_balance(blk, ix: ModelIndex, demand) -> None:
         coefs.append(coef)
         vs.append(var)
 
-    for (c, k, o, t), v in blk.imports.items():
+    for (c, k, _, t), v in blk.imports.items():
         put((c, k, t), 1.0, v)
     projects = {p.id: p for p in ix.projects}
     for (pid, t), v in blk.output.items():
