@@ -537,7 +537,11 @@ def _default(sheet: schema.Sheet, row: Row, name: str):
 def to_instance(tables: Tables, source_name: str = "", source_sha256: str = "") -> Instance:
     """Build the instance from validated tables, applying every default here."""
     S = schema
-    st = {c.name: tables.settings.get(c.name, c.default) for c in S.SETTINGS.columns}
+    # a setting left blank (as the template leaves them) takes its default
+    st = {
+        c.name: c.default if tables.settings.get(c.name) is None else tables.settings[c.name]
+        for c in S.SETTINGS.columns
+    }
     title = st["title"] or Path(source_name).stem or "stockpile plan"
     settings = Settings(
         first_year=st["first_year"],
