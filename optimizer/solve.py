@@ -22,7 +22,6 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.common.numeric_types import native_numeric_types
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.core.expr.numeric_expr import (
     DivisionExpression,
     LinearExpression,
@@ -31,6 +30,7 @@ from pyomo.core.expr.numeric_expr import (
     ProductExpression,
     SumExpression,
 )
+from pyomo.core.expr.numvalue import is_potentially_variable
 from pyomo.repn.standard_repn import generate_standard_repn
 
 OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
