@@ -28,6 +28,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from optimizer import schema
+
 OUTPUT = Path(__file__).resolve().with_name("us_mexico.xlsx")
 
 TITLE = "U.S.–Mexico critical minerals plan (example)"
@@ -590,27 +592,7 @@ def supply_rows():
 # Projects (illustrative costs and sizes)
 # --------------------------------------------------------------------------------------
 
-PROJECT_COLUMNS = [
-    "project",
-    "name",
-    "country",
-    "sponsor",
-    "stage",
-    "output_commodity",
-    "input_commodity",
-    "input_t_per_t",
-    "capacity_t_per_yr",
-    "max_units",
-    "capex_musd",
-    "fixed_om_musd_per_yr",
-    "variable_cost_usd_per_t",
-    "lead_time_yr",
-    "life_yr",
-    "earliest_start_year",
-    "gov_share",
-    "eligible",
-    "note",
-]
+PROJECT_COLUMNS = [c.name for c in schema.PROJECTS.columns]
 
 # fmt: off
 PROJECTS = [
@@ -666,17 +648,7 @@ PROJECTS = [
 # Stockpiles, transfers, budgets (illustrative)
 # --------------------------------------------------------------------------------------
 
-STOCKPILE_COLUMNS = [
-    "country",
-    "commodity",
-    "initial_t",
-    "capacity_t",
-    "min_t",
-    "min_days",
-    "max_buy_t_per_yr",
-    "max_release_t_per_yr",
-    "facility_cost_musd",
-]
+STOCKPILE_COLUMNS = [c.name for c in schema.STOCKPILES.columns]
 
 NDS_COBALT_T = 7480  # National Defense Stockpile solicitation, t Co over five years
 
