@@ -182,6 +182,9 @@ def _handle_input_errors(func):
         err.print("nothing was solved; fix the workbook and run again")
     except SameFile as exc:
         err.print(f"error   {exc}")
+    except KeyboardInterrupt:
+        err.print("interrupted: the solver was stopped and nothing was written")
+        raise typer.Exit(130) from None
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -338,6 +341,8 @@ def _print_run(run, path: Path) -> None:
         out.print("Projects to fund:")
         for row in inv.rows[:10]:
             out.print(f"  {row[0]}: {row[5]} unit(s) from {row[6]} ({row[4]}, sponsor {row[3]})")
+    for warning in o.warnings:
+        err.print(f"warning: {warning}")
     if o.status == "feasible":
         err.print(f"warning: stopped at a limit ({o.termination}) with a plan; gap "
                   f"{_fmt(o.gap)}")

@@ -68,6 +68,7 @@ class SolveOutcome:
     integers: int
     solver: str
     no_plan_reason: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def has_plan(self) -> bool:
@@ -231,6 +232,65 @@ def _compile(model: pyo.ConcreteModel):
             np.asarray(row_upper, dtype=float), cost, offset)
 
 
+class SolveInterrupted(KeyboardInterrupt):
+    """The planner pressed Ctrl-C: HiGHS stopped, and nothing should be written."""
+
+
+SPAN_LIMIT = 1e9
+
+
+def _name(var) -> str:
+    doc = (var.parent_component().doc or "").split("[")[0].strip()
+    return f"{var.name} ({doc})" if doc else var.name
+
+
+def numeric_warnings(columns, a, lower, upper, row_lower, row_upper) -> list[str]:
+    """Warn when matrix coefficients, or bounds and right-hand sides, span more than
+    ``SPAN_LIMIT`` (e.g. tonnes of gallium next to millions of tonnes of graphite): the
+    solver's tolerances then blur the small end. Names the columns at both ends."""
+    out = []
+    rows = a.tocsr()
+    data = np.abs(rows.data)
+    if data.size and (data > 0).all():
+        # within one row every term has the row's unit, so a wide span there is real
+        starts = rows.indptr[:-1]
+        nonempty = np.diff(rows.indptr) > 0
+        hi = np.maximum.reduceat(data, starts[nonempty])
+        lo = np.minimum.reduceat(data, starts[nonempty])
+        worst = int(np.argmax(hi / lo))
+        if hi[worst] / lo[worst] > SPAN_LIMIT:
+            r = np.nonzero(nonempty)[0][worst]
+            seg = slice(rows.indptr[r], rows.indptr[r + 1])
+            cols, vals = rows.indices[seg], data[seg]
+            j_lo, j_hi = cols[int(np.argmin(vals))], cols[int(np.argmax(vals))]
+            out.append(
+                f"coefficients within one row span {hi[worst] / lo[worst]:.1e} (more than "
+                f"{SPAN_LIMIT:.0e}): {lo[worst]:.3g} on {_name(columns[j_lo])} next to "
+                f"{hi[worst]:.3g} on {_name(columns[j_hi])}; consider other units for the "
+                "small or large figures"
+            )
+    values, owners = [], []
+    for arr, kind in ((lower, "col"), (upper, "col"), (row_lower, "row"), (row_upper, "row")):
+        mags = np.abs(arr)
+        idx = np.nonzero(np.isfinite(mags) & (mags > 1e-12))[0]
+        values.append(mags[idx])
+        owners += [(kind, int(i)) for i in idx]
+    if owners:
+        allv = np.concatenate(values)
+        lo, hi = int(np.argmin(allv)), int(np.argmax(allv))
+        if allv[hi] / allv[lo] > SPAN_LIMIT:
+            def where(owner):
+                kind, i = owner
+                return _name(columns[i]) if kind == "col" else f"row {i}"
+
+            out.append(
+                f"quantities span {allv[hi] / allv[lo]:.1e} (more than {SPAN_LIMIT:.0e}): "
+                f"smallest {allv[lo]:.3g} at {where(owners[lo])}, largest {allv[hi]:.3g} at "
+                f"{where(owners[hi])}; consider other units for the small or large figures"
+            )
+    return out
+
+
 def solve_model(
     model: pyo.ConcreteModel,
     *,
@@ -246,6 +306,7 @@ def solve_model(
     columns, a, lower, upper, integer, row_lower, row_upper, cost, offset = _compile(model)
     ncol, nrow = len(columns), len(row_lower)
     nint = int(integer.sum())
+    warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
 
     h = new_highs()
     h.setOptionValue("output_flag", bool(log))
@@ -306,9 +367,11 @@ def solve_model(
 
     if ncol == 0:
         return SolveOutcome(OPTIMAL, "optimal", offset, offset, 0.0, handoff, solve_seconds,
-                            0, nrow, 0, name)
+                            0, nrow, 0, name, warnings=warnings)
 
     model_status = h.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kInterrupt:
+        raise SolveInterrupted("the solve was interrupted")
     termination = h.modelStatusToString(model_status)
     info = h.getInfo()
     S = highspy.HighsModelStatus
@@ -325,7 +388,7 @@ def solve_model(
     elif model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
         status = INFEASIBLE
     elif has_solution and model_status in (
-        S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt, S.kObjectiveBound,
+        S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound,
         S.kObjectiveTarget,
     ):
         status = FEASIBLE
@@ -335,8 +398,6 @@ def solve_model(
     if status == ERROR:
         if model_status == S.kTimeLimit:
             reason = f"the time limit ({time_limit:g} s) was reached before any plan was found"
-        elif model_status == S.kInterrupt:
-            reason = "the solve was interrupted before any plan was found"
         else:
             reason = f"HiGHS stopped with status '{termination}'"
 
@@ -360,4 +421,5 @@ def solve_model(
         integers=nint,
         solver=name,
         no_plan_reason=reason,
+        warnings=warnings,
     )

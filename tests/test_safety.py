@@ -248,3 +248,50 @@ def test_macro_workbook_is_read_as_data_only(tmp_path):
         z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not run, never read")
     result = runner.invoke(app, ["validate", str(xlsm)])
     assert result.exit_code == 0, result.output
+
+
+def test_wide_span_of_quantities_is_warned_about_not_refused():
+    """Tonnes of gallium next to millions of tonnes of graphite: a warning naming the
+    columns at both ends, and the plan is still solved."""
+    from dataclasses import replace
+
+    from instances import case_a
+
+    from optimizer.data import Commodity, Demand, SupplyArc
+    from optimizer.pipeline import solve_instance
+
+    inst = case_a()
+    inst = replace(
+        inst,
+        commodities=inst.commodities + (Commodity("graphite", 700.0, 2100.0),),
+        demand=(Demand("USA", "ga", 1, 0.0004), Demand("USA", "graphite", 1, 5e6)),
+        supply=inst.supply + (SupplyArc("USA", "graphite", "CHN", 6e6),),
+    )
+    run = solve_instance(inst, mip_gap=1e-6)
+    assert run.outcome.status == "optimal"
+    text = " ".join(run.outcome.warnings)
+    assert "quantities span" in text and "graphite" in text and "ga" in text
+
+
+def test_wide_span_within_a_budget_row_is_warned_about():
+    """A holding cost of 0.0001 USD/t/yr (1e-10 MUSD) beside 10 MUSD of capex in one
+    budget row spans 1e11."""
+    from dataclasses import replace
+
+    from instances import case_b
+
+    from optimizer.data import Budget, Stockpile
+    from optimizer.pipeline import solve_instance
+
+    inst = case_b(with_project=True)
+    inst = replace(
+        inst,
+        commodities=(replace(inst.commodities[0], holding_cost=0.0001),),
+        projects=(replace(inst.projects[0], capex=10.0),),
+        stockpiles=(Stockpile("USA", "ga"),),
+        budgets=(Budget("USA", 1, 100.0),),
+    )
+    run = solve_instance(inst, mip_gap=1e-6)
+    assert run.outcome.status == "optimal"
+    text = " ".join(run.outcome.warnings)
+    assert "within one row span 1.0e+11" in text and "stock" in text and " n" in text
