@@ -32,6 +32,7 @@ TITLE_FONT = Font(bold=True, size=14)
 ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARN_FILL = PatternFill("solid", fgColor="FFE699")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
+MAX_STOCK_CHARTS = 24
 SUMMARY_FORMATS = {"MUSD": "#,##0.000000", "t": "#,##0.000", "fraction": "0.000000",
                    "s": "0.00", "count": "0"}
 
@@ -153,15 +154,23 @@ def _charts(wb, results: Results) -> None:
             put(ws, i, 1, y)
             for j, (c, k) in enumerate(pairs, start=2):
                 put(ws, i, j, level.get((c, k, y), 0.0), "#,##0.0")
-        chart = LineChart()
-        chart.title = "Planned stockpile level by member and commodity (t)"
-        chart.y_axis.title = "t"
-        chart.x_axis.title = "year"
-        chart.height, chart.width = 10, 22
-        data = Reference(ws, min_col=2, max_col=len(pairs) + 1, min_row=1, max_row=len(years) + 1)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(years) + 1))
-        wb["Stockpiles"].add_chart(chart, "K2")
+        # one chart per commodity (members as lines): tonnes of gallium and of
+        # graphite on one axis would hide the small stockpiles
+        commodities = sorted({k for _, k in pairs})
+        for n, k in enumerate(commodities[:MAX_STOCK_CHARTS]):
+            chart = LineChart()
+            chart.title = f"Planned {k} stockpile (t)"
+            chart.y_axis.title = "t"
+            chart.height, chart.width = 7, 12
+            for j, (c, kk) in enumerate(pairs, start=2):
+                if kk == k:
+                    chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=len(years) + 1),
+                                   titles_from_data=True)
+            for series in chart.series:
+                series.smooth = False  # a stock level moves in steps, not curves
+            chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(years) + 1))
+            anchor = f"{get_column_letter(11 + 8 * (n % 2))}{2 + 15 * (n // 2)}"
+            wb["Stockpiles"].add_chart(chart, anchor)
     scen = results.table("Scenarios")
     if scen and scen.rows:
         ws = wb["Scenarios"]
@@ -238,6 +247,8 @@ def _frontier_charts(ws, frontier: Table) -> None:
         chart.add_data(Reference(ws, min_col=col[name], min_row=1, max_row=n),
                        titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n))
+    for series in chart.series:
+        series.smooth = False
     ws.add_chart(chart, f"{get_column_letter(len(frontier.columns) + 2)}2")
     if frontier.columns[0].startswith("risk weight"):
         curve = ScatterChart()
