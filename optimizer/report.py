@@ -162,7 +162,7 @@ def _charts(wb, results: Results) -> None:
             chart.title = f"Planned {k} stockpile (t)"
             chart.y_axis.title = "t"
             chart.height, chart.width = 7, 12
-            for j, (c, kk) in enumerate(pairs, start=2):
+            for j, (_, kk) in enumerate(pairs, start=2):
                 if kk == k:
                     chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=len(years) + 1),
                                    titles_from_data=True)
@@ -295,6 +295,8 @@ def save_atomically(wb: Workbook, path: Path) -> Path:
     return path
 
 
-def write_report(path: str | os.PathLike, results: Results, inputs: list[tuple[str, object]]) -> Path:
+def write_report(
+    path: str | os.PathLike, results: Results, inputs: list[tuple[str, object]]
+) -> Path:
     """Write the report (atomically, see :func:`save_atomically`)."""
     return save_atomically(build_workbook(results, inputs), Path(path))

@@ -123,7 +123,7 @@ def summarize_scenario(blk, ix: ModelIndex, sc: ScenarioData) -> ScenarioSummary
         amount = floor_support_rate(ix, sc, p.output, t) * q * MUSD_PER_USD
         out.support += amount
         out.member_support[p.sponsor] += amount
-    for (c, k, t), var in blk.stock.items():
+    for (_, k, t), var in blk.stock.items():
         terms["stock holding"] += d[t] * ix.commodity[k].holding_cost * _v(var) * MUSD_PER_USD
         if t == H:
             terms["stock value left at the end"] -= (
@@ -192,7 +192,7 @@ def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
             u = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t - p.lead_time)
             capital += d[t] * crf * p.capex * w
             fixed_om += d[t] * p.fixed_om * u
-    for (c, k, t), var in m.b.items():
+    for (_, k, t), var in m.b.items():
         purchases += d[t] * ix.purchase_price[k] * _v(var) * MUSD_PER_USD
     for (c, k), var in m.z.items():
         facilities += ix.stockpiles[(c, k)].facility_cost * _v(var)

@@ -20,7 +20,7 @@ A column's ``kind`` says how a cell is parsed:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAX_MAGNITUDE = 1e12
 YES = ("yes", "y", "true", "1")

@@ -25,10 +25,10 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 ID_LISTS = {
-    "country": "Countries!$A$2:$A$%d" % (ROWS + 1),
-    "member": "Countries!$A$2:$A$%d" % (ROWS + 1),
-    "commodity": "Commodities!$A$2:$A$%d" % (ROWS + 1),
-    "scenario": "Scenarios!$A$2:$A$%d" % (ROWS + 1),
+    "country": f"Countries!$A$2:$A${ROWS + 1}",
+    "member": f"Countries!$A$2:$A${ROWS + 1}",
+    "commodity": f"Commodities!$A$2:$A${ROWS + 1}",
+    "scenario": f"Scenarios!$A$2:$A${ROWS + 1}",
 }
 
 
@@ -57,7 +57,7 @@ def _validation_for(col: schema.Column) -> DataValidation | None:
     if col.kind == "yesno":
         return DataValidation(type="list", formula1='"yes,no"', allow_blank=True)
     if col.kind == "enum":
-        return DataValidation(type="list", formula1='"%s"' % ",".join(col.choices),
+        return DataValidation(type="list", formula1='"{}"'.format(",".join(col.choices)),
                               allow_blank=True)
     if col.kind == "ref":
         dv = DataValidation(type="list", formula1="=" + ID_LISTS[col.ref], allow_blank=True)
