@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -124,6 +125,31 @@ def template(
     out.print(f"wrote {path}: fill the sheets, then `stockpile validate {path}`")
 
 
+class Engine(str, Enum):
+    ef = "ef"
+    ph = "ph"
+
+
+def _solve_ph(input: Path, output, time_limit, ranks: int, bundle, rel_gap: float) -> None:
+    """``solve --engine ph``: progressive hedging under MPI, the same report."""
+    from optimizer.ph import solve_workbook_ph
+
+    out.print(f"stockpile {__version__}: progressive hedging on {input} ({ranks} ranks"
+              + (f", bundles of {bundle}" if bundle else "") + ")")
+    t0 = time.perf_counter()
+
+    def on_line(line: str) -> None:
+        line = line.rstrip()
+        if line:
+            out.print(f"  {time.perf_counter() - t0:7.1f} s  {line}", markup=False)
+
+    run, path = _handle_input_errors(lambda: solve_workbook_ph(
+        input, output, ranks=ranks, bundle=bundle, rel_gap=rel_gap, time_limit=time_limit,
+        on_line=on_line))
+    _print_run(run, path)
+    raise typer.Exit(run.exit_code)
+
+
 class _Phases:
     """Terminal progress: phases with their times, live solver progress."""
 
@@ -154,12 +180,26 @@ def solve(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
+    engine: Annotated[Engine, typer.Option(
+        "--engine", help="ef: the extensive form in one HiGHS solve (exact); ph: progressive "
+                         "hedging with mpi-sppy under MPI, for many scenarios.")] = Engine.ef,
+    ranks: Annotated[int, typer.Option("--ranks", min=1, help="MPI ranks for --engine ph "
+                                                              "(default 2).")] = 2,
+    bundle: Annotated[int | None, typer.Option(
+        "--bundle", min=2, help="Scenarios per bundle for --engine ph.")] = None,
+    rel_gap: Annotated[float, typer.Option(
+        "--rel-gap", min=0.0, help="Relative gap at which PH stops (--engine ph).")] = 0.01,
 ) -> None:
     """Validate, build, solve and write the report.
 
     Example: stockpile solve inputs/us_mexico.xlsx -o reports/plan.xlsx --mip-gap 1e-4
+
+    Many scenarios: stockpile solve big.xlsx --engine ph --ranks 2 --bundle 10 --rel-gap 0.01
     """
     input = input or EXAMPLE
+    if engine == Engine.ph:
+        _solve_ph(input, output, time_limit, ranks, bundle, rel_gap)
+        return
     phases = _Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
     with out.status("solving…") as status:
