@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.factors import scenario_data
-from models.stockpile import build_model
+from models.stockpile import build_model, first_stage_plan
 from optimizer import __version__
 from optimizer.data import Instance
 from optimizer.io import Problem, read_instance
@@ -102,8 +102,6 @@ def solve_instance(
     phase("solve", outcome.handoff_seconds + outcome.solve_seconds)
     solve_seconds = outcome.handoff_seconds + outcome.solve_seconds
     if outcome.has_plan:
-        from models.stockpile import first_stage_plan
-
         results = extract(
             model, instance, scenarios, status=outcome.status, objective=outcome.objective,
             bound=outcome.bound, gap=outcome.gap, build_seconds=build_seconds,
