@@ -1,6 +1,6 @@
 """A seeded generator of planning workbooks for timing and scaling (WORKBOOK.md layout).
 
-The structure follows the shared performance cases: processing chains
+The structure follows the performance cases in tests/data/perf: processing chains
 (concentrate → refined → component), price floors on some commodities, member and ``ALL``
 budgets, ``*`` transfers between every pair of members, stockpile facilities with a cost
 and a capacity, ``min_days`` floors, screened projects, and scenarios whose shocks use

@@ -5,7 +5,7 @@ is that instance's alone. Generated instances grow in the number of scenarios
 (:mod:`bench.generate`); named workbooks (``--workbook``) are added as they are::
 
     python bench/run.py --sizes 10,25,50,100 --time-limit 120
-    python bench/run.py --sizes 0 --workbook ../shared/cases/perf/p_medium.xlsx
+    python bench/run.py --sizes 0 --workbook tests/data/perf/p_medium.xlsx
 
 Columns: variables and constraints handed to HiGHS, build seconds (scenario factors +
 Pyomo model), hand-off seconds (matrices to highspy), solve seconds (HiGHS), µs per

@@ -1,4 +1,4 @@
-"""The shared reference cases: every workbook gives its known optimal objective, and the
+"""The reference cases: every workbook gives its known optimal objective, and the
 report's Summary carries every key other people's scripts read."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The model against hand-checked answers (MODEL.md's Case A and B) and invariances.
 
-Instances are built in Python, no workbook needed; the shared cases are checked in
+Instances are built in Python, no workbook needed; the reference cases are checked in
 ``test_cases.py``.
 """
 

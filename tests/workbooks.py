@@ -28,17 +28,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 
 def _cases_dir() -> Path:
-    """The reference cases: ``$STOCKPILE_CASES``, the shared folder, or the copy kept with
-    the tests (``data/cases``, larger ones in ``data/perf``)."""
-    candidates = [
-        os.environ.get("STOCKPILE_CASES"),
-        "/work/shared/cases",
-        str(Path(__file__).parent / "data" / "cases"),
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return Path("/work/shared/cases")
+    """The reference cases kept with the tests (``data/cases``; the larger ones in
+    ``data/perf``), or ``$STOCKPILE_CASES``."""
+    return Path(os.environ.get("STOCKPILE_CASES") or Path(__file__).parent / "data" / "cases")
 
 
 CASES = _cases_dir()
