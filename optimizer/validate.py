@@ -107,8 +107,8 @@ def check_years_in_horizon(tables: Tables) -> None:
         year = row["earliest_start_year"]
         if year is not None and year > last:
             tables.warn(row.cell("earliest_start_year"),
-                        f"found {year}; after the horizon ({first}-{last}), so the project "
-                        "can never be built")
+                        f"found {year}; expected a year up to {last}: after the horizon "
+                        f"({first}-{last}) the project can never be built")
 
 
 def check_demand_series(tables: Tables) -> None:
@@ -188,7 +188,7 @@ def check_projects(tables: Tables) -> None:
         if inp is None and row["input_t_per_t"] is not None:
             tables.warn(row.cell("input_t_per_t"),
                         f"found {describe(row['input_t_per_t'])} with no input_commodity; "
-                        "it is ignored")
+                        "expected it only with an input commodity (it is ignored)")
 
 
 def check_stockpiles(tables: Tables) -> None:
