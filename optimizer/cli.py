@@ -397,15 +397,27 @@ def _print_run(run, path: Path) -> None:
 
 
 def main() -> None:
+    """Entry point: a wrong option is invalid input (exit 1, as WORKBOOK.md's codes say,
+    since 2 means infeasible), and no failure reaches the planner as a traceback."""
+    from typer.exceptions import TyperException
+
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except TyperException as exc:  # a wrong command or option
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            out.print(exc.ctx.get_help(), markup=False)
+            code = EXIT_OK
+        else:
+            exc.show()
+            code = EXIT_INVALID
+    except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted: nothing was written")
-        sys.exit(130)
+        code = 130
     except Exception as exc:  # last line of defence: no traceback for a planner
         err.print(f"error   {type(exc).__name__}: {exc}", markup=False)
         err.print("this is a bug in stockpile; please report it with the workbook")
-        sys.exit(EXIT_FAILURE)
+        code = EXIT_FAILURE
+    sys.exit(code or 0)
 
 
 __all__ = ["app", "main", "EXIT_OK"]

@@ -295,3 +295,11 @@ def test_wide_span_within_a_budget_row_is_warned_about():
     assert run.outcome.status == "optimal"
     text = " ".join(run.outcome.warnings)
     assert "within one row span 1.0e+11" in text and "stock" in text and " n" in text
+
+
+def test_wrong_option_is_invalid_input_exit_1_without_traceback():
+    """Exit 2 means infeasible (WORKBOOK.md), so a wrong option exits 1."""
+    proc = subprocess.run([str(STOCKPILE), "solve", "--mip-gap", "-1"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "--mip-gap" in proc.stderr and "Traceback" not in proc.stderr
