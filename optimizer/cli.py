@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -125,7 +125,7 @@ def template(
     out.print(f"wrote {path}: fill the sheets, then `stockpile validate {path}`")
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     ef = "ef"
     ph = "ph"
 
