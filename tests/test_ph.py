@@ -1,0 +1,88 @@
+"""Progressive hedging (mpi-sppy, 2 MPI ranks) against the extensive form's stored optima:
+the plan's cost lies within the reported gap of the optimum, and the bound never above it.
+Skipped where MPI or mpi-sppy is not installed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from optimizer.ph import (
+    bundle_size,
+    missing_requirements,
+    plan_from_first_stage,
+    scenario_names_creator,
+    scenario_number,
+    solve_workbook_ph,
+)
+
+CASES = Path(__file__).parent / "data" / "cases"
+EXPECTED = json.loads((CASES / "expected.json").read_text())
+SMALL = ["case_a.xlsx", "case_budgets.xlsx", "case_chain.xlsx", "case_transfers.xlsx",
+         "us_mexico_demo.xlsx"]
+BUNDLE = {"us_mexico_demo.xlsx": 11}
+MISSING = missing_requirements()
+needs_mpi = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+def summary_of(path: Path) -> dict:
+    ws = openpyxl.load_workbook(path, read_only=True)["Summary"]
+    return {row[0]: row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
+
+
+def test_scenario_names_suit_proper_bundles():
+    assert scenario_names_creator(3) == ["scen0", "scen1", "scen2"]
+    assert scenario_names_creator(2, start=4) == ["scen4", "scen5"]
+    assert scenario_number("scen17") == 17
+    with pytest.raises(ValueError):
+        scenario_number("Bundle_0_9")
+
+
+def test_bundle_size_divides_the_scenarios():
+    assert bundle_size(200, 10) == 10
+    assert bundle_size(11, 4) is None  # 11 is prime: no equal bundles
+    assert bundle_size(12, 5) == 4
+    assert bundle_size(50, None) is None
+
+
+def test_plan_from_first_stage_rows():
+    plan = plan_from_first_stage([["n", ["P1", 2], 1.0], ["b", ["USA", "ga", 1], 5.0],
+                                  ["eta", "ALL", 3.0]])
+    assert plan == {"n": {("P1", 2): 1.0}, "z": {}, "b": {("USA", "ga", 1): 5.0}}
+
+
+@pytest.mark.ph
+@needs_mpi
+@pytest.mark.parametrize("name", SMALL)
+def test_ph_against_extensive_form(name, tmp_path):
+    optimum = EXPECTED[name]["objective_musd"]
+    # one bundle of all the scenarios (2; 11 for the demo, a prime): plain PH on these
+    # tiny cases crawls, and the bundle exercises the whole chain in seconds
+    run, report = solve_workbook_ph(CASES / name, tmp_path / "ph.xlsx", ranks=2,
+                                    bundle=BUNDLE.get(name, 2), rel_gap=0.01, time_limit=60,
+                                    max_iterations=30)
+    o = run.outcome
+    assert o.status in ("optimal", "feasible"), o.no_plan_reason
+    tol = 1e-6 * max(1.0, abs(optimum))
+    assert o.bound <= optimum + tol
+    assert o.objective >= optimum - tol
+    assert o.objective - optimum <= o.gap * abs(o.objective) + tol
+    summary = summary_of(report)
+    assert summary["engine"] == "ph"
+    assert summary["ranks"] == 2
+    assert summary["objective_musd"] == pytest.approx(o.objective)
+    costs = run.results.table("Costs").rows
+    assert sum(r[2] for r in costs) == pytest.approx(o.objective, rel=1e-7, abs=1e-7)
+
+
+@pytest.mark.ph
+def test_missing_mpi_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("optimizer.ph.shutil.which", lambda name: None)
+    run, _ = solve_workbook_ph(CASES / "case_a.xlsx", tmp_path / "ph.xlsx")
+    assert run.outcome.status == "error"
+    assert "apt-get install openmpi-bin" in run.outcome.no_plan_reason
+    assert run.exit_code == 3
+    assert not (tmp_path / "ph.xlsx").exists()
