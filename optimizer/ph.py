@@ -379,8 +379,11 @@ def run_ph(opts: Options, comm=None) -> dict | None:
         creator, creator_kwargs = bundler.scenario_creator, bundler.kw_creator(cfg)
         names = bundler.bundle_names_creator(num_scens // bundle, cfg=cfg)
 
-    shuffle = opts.lagrangian and n_ranks % 3 == 0
-    cylinders = 3 if shuffle else (2 if n_ranks >= 2 and opts.lagrangian else 1)
+    # with λ > 0 the CVaR threshold η has no finite bound, so a W-priced subproblem can be
+    # unbounded and its "bound" wrong: the bound then comes from iteration 0 only
+    lagrangian = opts.lagrangian and _workbook(opts.workbook).index.risk_weight == 0
+    shuffle = lagrangian and n_ranks % 3 == 0
+    cylinders = 3 if shuffle else (2 if n_ranks >= 2 and lagrangian else 1)
     if len(names) < n_ranks // cylinders:
         raise ValueError(f"{n_ranks} ranks need at least {n_ranks // cylinders} "
                          f"{'bundles' if bundle else 'scenarios'}; the run has {len(names)}")
