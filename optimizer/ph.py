@@ -531,7 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         if comm.Get_rank() == 0:
             write_result(opts.out, {"error": problem})
         return 1
-    result = run_ph(opts, comm)
+    try:
+        result = run_ph(opts, comm)
+    except ValueError as exc:  # a setup the run cannot take (e.g. fewer bundles than ranks)
+        if comm.Get_rank() == 0:
+            write_result(opts.out, {"error": str(exc)})
+        return 1
     if result is not None:
         result["wall_seconds"] = round(time.perf_counter() - t0, 3)
         write_result(opts.out, result)
