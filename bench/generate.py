@@ -20,6 +20,8 @@ from pathlib import Path
 
 import openpyxl
 
+from optimizer import schema
+
 MEMBERS = ["USA", "MEX", "CAN", "AUS", "JPN", "KOR", "GBR", "DEU", "FRA", "IND"]
 OUTSIDERS = ["CHN", "ROW", "BRA", "CHL", "COD", "IDN", "ZAF"]
 STAGES = ["concentrate", "refined", "component"]
@@ -99,16 +101,7 @@ def generate(
     )
     sheet(
         "Commodities",
-        [
-            "commodity",
-            "mineral",
-            "stage",
-            "price_usd_per_t",
-            "floor_usd_per_t",
-            "shortage_cost_usd_per_t",
-            "holding_cost_usd_per_t_yr",
-            "stockpilable",
-        ],
+        [c.name for c in schema.COMMODITIES.columns],
         [
             (
                 g["commodity"],

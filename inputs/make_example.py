@@ -1125,16 +1125,7 @@ def build_workbook() -> Workbook:
     add_table(
         wb,
         "Commodities",
-        [
-            "commodity",
-            "mineral",
-            "stage",
-            "price_usd_per_t",
-            "floor_usd_per_t",
-            "shortage_cost_usd_per_t",
-            "holding_cost_usd_per_t_yr",
-            "stockpilable",
-        ],
+        [c.name for c in schema.COMMODITIES.columns],
         commodity_rows(),
     )
     add_table(wb, "Demand", ["country", "commodity", "year", "demand_t"], demand_rows())

@@ -139,6 +139,18 @@ def _chart_data(wb):
     return wb["Chart data"] if "Chart data" in wb.sheetnames else wb.create_sheet("Chart data")
 
 
+def _bar_chart(ws, title: str, rows: int, anchor: str, *, height: float = 9) -> None:
+    """Horizontal bars of column C against the labels in column A."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = title
+    chart.height, chart.width = height, 18
+    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+    chart.legend = None
+    ws.add_chart(chart, anchor)
+
+
 def _charts(wb, results: Results) -> None:
     """Native, editable charts: stock levels, cost by scenario, budget use."""
     stock = results.table("Stockpiles")
@@ -173,16 +185,8 @@ def _charts(wb, results: Results) -> None:
             wb["Stockpiles"].add_chart(chart, anchor)
     scen = results.table("Scenarios")
     if scen and scen.rows:
-        ws = wb["Scenarios"]
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Cost by scenario (MUSD)"
-        chart.height, chart.width = max(7, 0.6 * len(scen.rows)), 18
-        chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=len(scen.rows) + 1),
-                       titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(scen.rows) + 1))
-        chart.legend = None
-        ws.add_chart(chart, "I2")
+        _bar_chart(wb["Scenarios"], "Cost by scenario (MUSD)", len(scen.rows), "I2",
+                   height=max(7, 0.6 * len(scen.rows)))
     budgets = results.table("Budgets")
     if budgets and budgets.rows:
         data = _chart_data(wb)
@@ -204,16 +208,8 @@ def _charts(wb, results: Results) -> None:
         wb["Budgets"].add_chart(chart, "G2")
     costs = results.table("Costs")
     if costs and costs.rows:
-        ws = wb["Costs"]
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Where the money goes (MUSD, discounted, expected)"
-        chart.height, chart.width = 9, 18
-        chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=len(costs.rows) + 1),
-                       titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(costs.rows) + 1))
-        chart.legend = None
-        ws.add_chart(chart, "E2")
+        _bar_chart(wb["Costs"], "Where the money goes (MUSD, discounted, expected)",
+                   len(costs.rows), "E2")
     frontier = results.table("Frontier")
     if frontier and frontier.rows:
         _frontier_charts(wb["Frontier"], frontier)
