@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from models.factors import alone, expected_value_scenario, scenario_data
+from models.factors import ScenarioData, alone, expected_value_scenario, scenario_data
 from models.index import ModelIndex
 from models.stockpile import add_ev_optimality, build_model
 from optimizer.data import COORDINATED, INDEPENDENT, Instance
@@ -62,34 +62,37 @@ def _difference(a, b):
     return INFEASIBLE if INFEASIBLE in (a, b) else None
 
 
-def expected_value_problem(instance: Instance, *, time_limit, mip_gap) -> SolveOutcome:
-    ev = expected_value_scenario(scenario_data(instance))
-    return solve_model(build_model(instance, [ev]), time_limit=time_limit,
+def expected_value_problem(
+    ix: ModelIndex, ev: ScenarioData, *, time_limit, mip_gap
+) -> SolveOutcome:
+    """EV: the one averaged scenario, solved tightly (``EV*`` bounds the EEV search)."""
+    return solve_model(build_model(ix.instance, [ev], index=ix), time_limit=time_limit,
                        mip_gap=min(mip_gap, EV_GAP))
 
 
 def expected_result_of_ev_plans(
-    instance: Instance, ev_star: float, *, time_limit, mip_gap
+    ix: ModelIndex, scenarios: list[ScenarioData], ev: ScenarioData, ev_star: float, *,
+    time_limit, mip_gap,
 ) -> SolveOutcome:
     """EEV: the full problem restricted to plans within ``1e-6·max(1,|EV*|)`` of ``EV*``
     on the EV scenario (one extra copy of it on the same first stage)."""
-    scenarios = scenario_data(instance)
-    ix = ModelIndex(instance)
-    m = build_model(instance, scenarios, index=ix)
-    ev = replace(expected_value_scenario(scenarios), id="expected value copy")
-    add_ev_optimality(m, ix, ev, ev_star + EV_BAND * max(1.0, abs(ev_star)))
+    m = build_model(ix.instance, scenarios, index=ix)
+    copy = replace(ev, id="expected value copy")
+    add_ev_optimality(m, ix, copy, ev_star + EV_BAND * max(1.0, abs(ev_star)))
     return solve_model(m, time_limit=time_limit, mip_gap=mip_gap)
 
 
-def wait_and_see(instance: Instance, *, time_limit, mip_gap, step: Step) -> float | str | None:
+def wait_and_see(
+    ix: ModelIndex, scenarios: list[ScenarioData], *, time_limit, mip_gap, step: Step
+) -> float | str | None:
     """``WS = Σ_s π_s · (scenario s solved alone with its own first stage)``."""
     total = 0.0
-    for sc in scenario_data(instance):
+    for sc in scenarios:
         if sc.probability <= 0:
             continue
         step(f"wait-and-see: {sc.id}")
-        out = solve_model(build_model(instance, [alone(sc)]), time_limit=time_limit,
-                          mip_gap=mip_gap)
+        out = solve_model(build_model(ix.instance, [alone(sc)], index=ix),
+                          time_limit=time_limit, mip_gap=mip_gap)
         value = _objective(out)
         if not isinstance(value, float):
             return value
@@ -122,13 +125,17 @@ def analyze_instance(
     independent, coordinated = (other, rp_value) if other_mode == INDEPENDENT else (
         rp_value, other)
 
+    # the index and the scenario factors serve EV, EEV and WS alike: built once
+    ix = ModelIndex(instance)
+    scenarios = scenario_data(instance)
+    ev = expected_value_scenario(scenarios)
     step("expected-value problem (EV)")
-    ev_out = expected_value_problem(instance, **kw)
+    ev_out = expected_value_problem(ix, ev, **kw)
     ev_star = _objective(ev_out)
     notes = {}
     if isinstance(ev_star, float):
         step("EV-optimal plans in the uncertain world (EEV)")
-        eev = _objective(expected_result_of_ev_plans(instance, ev_star, **kw))
+        eev = _objective(expected_result_of_ev_plans(ix, scenarios, ev, ev_star, **kw))
         if eev == INFEASIBLE:
             notes["eev_musd"] = ("No plan that is optimal for the expected-value problem "
                                  "keeps every budget and floor in every scenario, so EEV and "
@@ -136,7 +143,7 @@ def analyze_instance(
     else:
         eev = ev_star
         notes["eev_musd"] = "The expected-value problem itself has no feasible plan."
-    ws = wait_and_see(instance, step=step, **kw)
+    ws = wait_and_see(ix, scenarios, step=step, **kw)
 
     figures = {
         "independent_objective_musd": Figure(independent, OPTIMAL),

@@ -143,43 +143,43 @@ def _sheet_titles(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _count_rows(z: zipfile.ZipFile, member: str, limit: int) -> int:
-    """Rows in a worksheet part, counted on the compressed stream in bounded memory;
-    stops counting past ``limit``."""
-    count, tail = 0, b""
+ROW_TAGS = (b"<row ", b"<row>")
+FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ")
+
+
+def _scan_sheet(z: zipfile.ZipFile, member: str, limit: int) -> tuple[int, bool]:
+    """Rows in a worksheet part (counting stops past ``limit``) and whether it holds a
+    formula, in one pass over the decompressed stream in bounded memory."""
+    count, formulas, tail = 0, False, b""
     with z.open(member) as fh:
         while chunk := fh.read(1 << 20):
             data = tail + chunk
-            count += data.count(b"<row ") + data.count(b"<row>")
+            count += sum(data.count(tag) for tag in ROW_TAGS)
+            formulas = formulas or any(tag in data for tag in FORMULA_TAGS)
             tail = data[-5:]
-            count -= tail.count(b"<row ") + tail.count(b"<row>")
+            count -= sum(tail.count(tag) for tag in ROW_TAGS)
             if count > limit:
                 break
-    return count
+    return count, formulas
 
 
-def _check_rows(path: Path) -> None:
-    """Refuse a sheet with more rows than we read, before openpyxl parses it."""
+def _scan_sheets(path: Path) -> bool:
+    """Refuse a sheet with more rows than we read, before openpyxl parses it; return
+    whether any sheet holds a formula (then cached values must be checked)."""
+    any_formula = False
     with zipfile.ZipFile(path) as z:
         titles = _sheet_titles(z)
         for member in z.namelist():
             if member.startswith("xl/worksheets/") and member.endswith(".xml"):
-                if _count_rows(z, member, MAX_ROWS_PER_SHEET + 1) > MAX_ROWS_PER_SHEET + 1:
+                rows, formulas = _scan_sheet(z, member, MAX_ROWS_PER_SHEET + 1)
+                if rows > MAX_ROWS_PER_SHEET + 1:
                     raise UnreadableWorkbook(
                         f"{path}: sheet {titles.get(member, member)!r} has more than "
                         f"{MAX_ROWS_PER_SHEET:,} rows; the limit is {MAX_ROWS_PER_SHEET:,} "
                         "data rows per sheet"
                     )
-
-
-def _has_formulas(path: Path) -> bool:
-    with zipfile.ZipFile(path) as z:
-        for name in z.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                data = z.read(name)
-                if b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data:
-                    return True
-    return False
+                any_formula = any_formula or formulas
+    return any_formula
 
 
 def _load(path: Path, *, data_only: bool):
@@ -198,12 +198,12 @@ def open_workbook(path: str | os.PathLike) -> dict[str, RawSheet]:
     path = Path(path)
     _check_container(path)
     try:
-        _check_rows(path)
+        has_formulas = _scan_sheets(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise UnreadableWorkbook(f"{path}: damaged .xlsx file ({exc})") from None
     try:
         values = _load(path, data_only=True)
-        formulas = _load(path, data_only=False) if _has_formulas(path) else None
+        formulas = _load(path, data_only=False) if has_formulas else None
         sheets: dict[str, RawSheet] = {}
         canonical = {s.name.lower(): s.name for s in schema.SHEETS}
         for ws in values.worksheets:

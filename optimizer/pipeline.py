@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.factors import scenario_data
+from models.index import ModelIndex
 from models.stockpile import build_model, first_stage_plan
 from optimizer import __version__
 from optimizer.data import Instance
@@ -89,8 +90,9 @@ def solve_instance(
     st = instance.settings
     phase = on_phase or (lambda name, seconds: None)
     t0 = time.perf_counter()
+    ix = ModelIndex(instance)
     scenarios = scenario_data(instance)
-    model = build_model(instance, scenarios)
+    model = build_model(instance, scenarios, index=ix)
     build_seconds = time.perf_counter() - t0
     phase("build", build_seconds)
     outcome = solve_model(
@@ -103,7 +105,7 @@ def solve_instance(
     solve_seconds = outcome.handoff_seconds + outcome.solve_seconds
     if outcome.has_plan:
         results = extract(
-            model, instance, scenarios, status=outcome.status, objective=outcome.objective,
+            model, ix, scenarios, status=outcome.status, objective=outcome.objective,
             bound=outcome.bound, gap=outcome.gap, build_seconds=build_seconds,
             solve_seconds=solve_seconds,
         )

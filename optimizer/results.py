@@ -223,23 +223,12 @@ def plan_objective(ix: ModelIndex, first: FirstStage, scenarios: list[ScenarioSu
 
 
 def extract(
-    m: pyo.ConcreteModel,
-    instance: Instance,
-    scenarios: list[ScenarioData],
-    *,
-    status: str,
-    objective: float | None,
-    bound: float | None,
-    gap: float | None,
-    build_seconds: float,
-    solve_seconds: float,
+    m: pyo.ConcreteModel, ix: ModelIndex, scenarios: list[ScenarioData], **figures
 ) -> Results:
-    """Summary and tables of a solved model (the plan's values must be loaded)."""
-    ix = ModelIndex(instance)
+    """Summary and tables of a solved model (the plan's values must be loaded);
+    ``figures`` are :func:`assemble`'s status, objective, bound, gap and seconds."""
     summaries = [summarize_scenario(m.scenario[sc.id], ix, sc) for sc in scenarios]
-    return assemble(ix, summarize_first_stage(m, ix), summaries, status=status,
-                    objective=objective, bound=bound, gap=gap, build_seconds=build_seconds,
-                    solve_seconds=solve_seconds)
+    return assemble(ix, summarize_first_stage(m, ix), summaries, **figures)
 
 
 def assemble(
