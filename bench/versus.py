@@ -1,0 +1,187 @@
+"""`stockpile solve` against the plain PuLP + CBC script, side by side in one run.
+
+    python bench/versus.py                                  # tests/data/perf/p_medium.xlsx
+    python bench/versus.py WORKBOOK --expected 44292.4194   # also check the objective
+    python bench/versus.py --only cbc                       # one side only
+
+Both sides run one after the other (never at the same time), each in a fresh process, with
+the workbook's `mip_gap` and `time_limit_s` unless `--mip-gap` / `--time-limit` say
+otherwise. For `stockpile solve`: wall seconds of the whole command, build and solve seconds
+and objective, bound and gap from the report's Summary sheet, peak memory of the process.
+For PuLP + CBC (`bench/pulp_cbc.py`): wall seconds of the whole script (read, build, CBC)
+and the objective. Then the ratio of the wall times.
+
+The machine may be shared: the load average (1 min) is sampled every 5 s during each run
+and printed next to its figures as mean / max. One JSON line per run is appended to
+`bench/results/versus.jsonl` (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT = ROOT / "tests" / "data" / "perf" / "p_medium.xlsx"
+
+
+class LoadSampler:
+    """The 1-minute load average every ``every`` seconds while a run lasts."""
+
+    def __init__(self, every: float = 5.0):
+        self.every = every
+        self.samples = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> str:
+        return f"{sum(self.samples) / len(self.samples):.1f} / {max(self.samples):.1f}"
+
+
+def run_measured(cmd: list[str]) -> tuple[int, str, str, float, float, str]:
+    """Run ``cmd``; return code, stdout, stderr, wall seconds, peak MB (the process and
+    the children it waited for) and the load average during the run."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        with LoadSampler() as load:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, text=True)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return proc.returncode, out.read(), err.read(), wall, usage.ru_maxrss / 1024, load.summary()
+
+
+def read_summary(report: Path) -> dict:
+    """Column A -> column B of the report's Summary sheet (found by its name)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report, read_only=True, data_only=True)
+    try:
+        ws = next(ws for ws in wb.worksheets if ws.title.strip().lower() == "summary")
+        return {
+            str(row[0]).strip(): row[1]
+            for row in ws.iter_rows(min_row=2, max_col=2, values_only=True)
+            if row and row[0] is not None
+        }
+    finally:
+        wb.close()
+
+
+def stockpile_side(workbook: Path, options: list[str]) -> dict:
+    exe = Path(sys.executable).with_name("stockpile")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.xlsx"
+        cmd = [str(exe), "solve", str(workbook), "-o", str(report), *options]
+        code, out, err, wall, peak, load = run_measured(cmd)
+        row = {"side": "stockpile solve", "wall_s": wall, "peak_mb": peak, "load": load}
+        if not report.exists():
+            tail = (err or out).strip().splitlines()[-1:]
+            return {**row, "status": f"exit {code}: {tail}"}
+        s = read_summary(report)
+    return {
+        **row,
+        "build_s": s.get("build_seconds"),
+        "solve_s": s.get("solve_seconds"),
+        "status": s.get("status"),
+        "objective": s.get("objective_musd"),
+        "bound": s.get("best_bound_musd"),
+        "gap": s.get("mip_gap"),
+    }
+
+
+def cbc_side(workbook: Path, options: list[str]) -> dict:
+    cmd = [sys.executable, str(HERE / "pulp_cbc.py"), "--json", str(workbook), *options]
+    code, out, err, wall, peak, load = run_measured(cmd)
+    row = {"side": "PuLP + CBC", "wall_s": wall, "peak_mb": peak, "load": load}
+    if code != 0:
+        return {**row, "status": f"exit {code}: {(err or out).strip().splitlines()[-1:]}"}
+    got = json.loads(out.strip().splitlines()[-1])
+    return {
+        **row,
+        "build_s": got["read_s"] + got["build_s"],
+        "solve_s": got["cbc_s"],
+        "status": got["status"],
+        "objective": got["objective"],
+    }
+
+
+def fmt(value, spec: str) -> str:
+    return "-" if not isinstance(value, int | float) else format(value, spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("workbook", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("--time-limit", type=float)
+    ap.add_argument("--mip-gap", type=float)
+    ap.add_argument("--expected", type=float, help="known optimum: check each objective")
+    ap.add_argument("--rtol", type=float, default=2e-4, help="for --expected (relative)")
+    ap.add_argument("--only", choices=["stockpile", "cbc"])
+    ap.add_argument("--log", type=Path, default=HERE / "results" / "versus.jsonl")
+    a = ap.parse_args(argv)
+
+    options = []
+    if a.time_limit is not None:
+        options += ["--time-limit", str(a.time_limit)]
+    if a.mip_gap is not None:
+        options += ["--mip-gap", str(a.mip_gap)]
+
+    print(f"{a.workbook} on {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start")
+    header = (
+        f"{'':<16} {'wall s':>8} {'build s':>8} {'solve s':>8} {'peak MB':>8} "
+        f"{'objective':>14} {'gap':>9} {'load mean/max':>14}  status"
+    )
+    print(header, flush=True)
+    rows = []
+    sides = [("stockpile", stockpile_side), ("cbc", cbc_side)]
+    for name, side in sides:
+        if a.only and a.only != name:
+            continue
+        row = side(a.workbook.resolve(), options)
+        if a.expected is not None and isinstance(row.get("objective"), int | float):
+            row["matches"] = abs(row["objective"] - a.expected) <= 1e-6 + a.rtol * abs(a.expected)
+        rows.append(row)
+        check = {True: " (matches)", False: " (DIFFERS)"}.get(row.get("matches"), "")
+        print(
+            f"{row['side']:<16} {row['wall_s']:>8.1f} {fmt(row.get('build_s'), '8.2f'):>8} "
+            f"{fmt(row.get('solve_s'), '8.1f'):>8} {row['peak_mb']:>8.0f} "
+            f"{fmt(row.get('objective'), '14.4f'):>14} {fmt(row.get('gap'), '9.2e'):>9} "
+            f"{row['load']:>14}  {row['status']}{check}",
+            flush=True,
+        )
+    if len(rows) == 2:
+        ratio = rows[0]["wall_s"] / rows[1]["wall_s"]
+        print(f"wall time ratio stockpile / PuLP + CBC: {ratio:.2f}")
+    a.log.parent.mkdir(parents=True, exist_ok=True)
+    with a.log.open("a") as fh:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        for row in rows:
+            fh.write(json.dumps({"when": stamp, "workbook": str(a.workbook), **row}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
