@@ -9,7 +9,8 @@ the workbook's `mip_gap` and `time_limit_s` unless `--mip-gap` / `--time-limit` 
 otherwise. For `stockpile solve`: wall seconds of the whole command, build and solve seconds
 and objective, bound and gap from the report's Summary sheet, peak memory of the process.
 For PuLP + CBC (`bench/pulp_cbc.py`): wall seconds of the whole script (read, build, CBC)
-and the objective. Then the ratio of the wall times.
+and the objective. CPU seconds (user + system, children included) are printed beside the
+wall time: on a loaded machine they move less. Then the ratios.
 
 The machine may be shared: the load average (1 min) is sampled every 5 s during each run
 and printed next to its figures as mean / max. One JSON line per run is appended to
@@ -59,9 +60,9 @@ class LoadSampler:
         return f"{sum(self.samples) / len(self.samples):.1f} / {max(self.samples):.1f}"
 
 
-def run_measured(cmd: list[str]) -> tuple[int, str, str, float, float, str]:
-    """Run ``cmd``; return code, stdout, stderr, wall seconds, peak MB (the process and
-    the children it waited for) and the load average during the run."""
+def run_measured(cmd: list[str]) -> tuple[int, str, str, dict]:
+    """Run ``cmd``; return code, stdout, stderr and its figures: wall and CPU seconds and
+    peak MB (the process and the children it waited for), the load average during it."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         with LoadSampler() as load:
             t0 = time.perf_counter()
@@ -71,7 +72,13 @@ def run_measured(cmd: list[str]) -> tuple[int, str, str, float, float, str]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read(), err.read(), wall, usage.ru_maxrss / 1024, load.summary()
+        figures = {
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024,
+            "load": load.summary(),
+        }
+        return proc.returncode, out.read(), err.read(), figures
 
 
 def read_summary(report: Path) -> dict:
@@ -95,8 +102,8 @@ def stockpile_side(workbook: Path, options: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xlsx"
         cmd = [str(exe), "solve", str(workbook), "-o", str(report), *options]
-        code, out, err, wall, peak, load = run_measured(cmd)
-        row = {"side": "stockpile solve", "wall_s": wall, "peak_mb": peak, "load": load}
+        code, out, err, figures = run_measured(cmd)
+        row = {"side": "stockpile solve", **figures}
         if not report.exists():
             tail = (err or out).strip().splitlines()[-1:]
             return {**row, "status": f"exit {code}: {tail}"}
@@ -114,8 +121,8 @@ def stockpile_side(workbook: Path, options: list[str]) -> dict:
 
 def cbc_side(workbook: Path, options: list[str]) -> dict:
     cmd = [sys.executable, str(HERE / "pulp_cbc.py"), "--json", str(workbook), *options]
-    code, out, err, wall, peak, load = run_measured(cmd)
-    row = {"side": "PuLP + CBC", "wall_s": wall, "peak_mb": peak, "load": load}
+    code, out, err, figures = run_measured(cmd)
+    row = {"side": "PuLP + CBC", **figures}
     if code != 0:
         return {**row, "status": f"exit {code}: {(err or out).strip().splitlines()[-1:]}"}
     got = json.loads(out.strip().splitlines()[-1])
@@ -151,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{a.workbook} on {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start")
     header = (
-        f"{'':<16} {'wall s':>8} {'build s':>8} {'solve s':>8} {'peak MB':>8} "
+        f"{'':<16} {'wall s':>8} {'CPU s':>8} {'build s':>8} {'solve s':>8} {'peak MB':>8} "
         f"{'objective':>14} {'gap':>9} {'load mean/max':>14}  status"
     )
     print(header, flush=True)
@@ -166,15 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         check = {True: " (matches)", False: " (DIFFERS)"}.get(row.get("matches"), "")
         print(
-            f"{row['side']:<16} {row['wall_s']:>8.1f} {fmt(row.get('build_s'), '8.2f'):>8} "
-            f"{fmt(row.get('solve_s'), '8.1f'):>8} {row['peak_mb']:>8.0f} "
+            f"{row['side']:<16} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} "
+            f"{fmt(row.get('build_s'), '8.2f'):>8} {fmt(row.get('solve_s'), '8.1f'):>8} "
+            f"{row['peak_mb']:>8.0f} "
             f"{fmt(row.get('objective'), '14.4f'):>14} {fmt(row.get('gap'), '9.2e'):>9} "
             f"{row['load']:>14}  {row['status']}{check}",
             flush=True,
         )
     if len(rows) == 2:
-        ratio = rows[0]["wall_s"] / rows[1]["wall_s"]
-        print(f"wall time ratio stockpile / PuLP + CBC: {ratio:.2f}")
+        wall = rows[0]["wall_s"] / rows[1]["wall_s"]
+        cpu = rows[0]["cpu_s"] / rows[1]["cpu_s"]
+        print(f"ratio stockpile / PuLP + CBC: wall {wall:.2f}, CPU {cpu:.2f}")
     a.log.parent.mkdir(parents=True, exist_ok=True)
     with a.log.open("a") as fh:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
