@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.factors import ScenarioData, scenario_data
@@ -575,6 +576,19 @@ def first_stage_plan(m: pyo.ConcreteModel) -> dict[str, dict]:
         var.local_name: {key: (v.value or 0.0) for key, v in var.items()}
         for var in first_stage_variables(m)
     }
+
+
+def plan_start(m: pyo.ConcreteModel, plan: dict[str, dict]) -> dict:
+    """The integer part of a plan (``n``, ``z``) as a start for
+    :func:`optimizer.solve.solve_model`, a ``ComponentMap`` variable → value. Purchases
+    ``b`` are left for the solver to complete, so a plan from a related problem (another
+    coordination mode, the expected-value problem) still gives a feasible start when its
+    units do."""
+    return ComponentMap(
+        (v, plan.get(var.local_name, {}).get(key, 0.0))
+        for var in (m.n, m.z)
+        for key, v in var.items()
+    )
 
 
 def add_ev_optimality(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -291,6 +291,19 @@ def numeric_warnings(columns, a, lower, upper, row_lower, row_upper) -> list[str
     return out
 
 
+def _set_start(h: highspy.Highs, columns: list, integer, start: Mapping) -> None:
+    """Hand ``start`` ({variable: value}) to HiGHS as a partial solution."""
+    col_of = {id(var): j for j, var in enumerate(columns)}
+    index, value = [], []
+    for var, x in start.items():
+        j = col_of.get(id(var))
+        if j is not None and x is not None:
+            index.append(j)
+            value.append(float(round(x)) if integer[j] else float(x))
+    if index:
+        h.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value))
+
+
 def solve_model(
     model: pyo.ConcreteModel,
     *,
@@ -300,8 +313,18 @@ def solve_model(
     options: dict | None = None,
     progress: Callable[[Progress], None] | None = None,
     log: bool = False,
+    start: Mapping | None = None,
 ) -> SolveOutcome:
-    """Solve ``model`` (one minimising objective) with HiGHS and load the plan back."""
+    """Solve ``model`` (one minimising objective) with HiGHS and load the plan back.
+
+    ``start``: values for some variables (a ``ComponentMap`` variable → value), a plan to
+    start from
+    (e.g. the integer part of a plan solved before, :func:`models.stockpile.plan_start`).
+    HiGHS fixes the given values, completes the rest with one LP (a small MIP if some
+    integers are missing) and, when that is feasible, begins with it as its incumbent; an
+    infeasible start is dropped. A good start only pays when HiGHS need not search for a
+    plan itself: its root sub-MIP heuristics (``mip_heuristic_run_rens``, ``_rins``,
+    ``_root_reduced_cost``, through ``options``) run whether or not it has one."""
     t0 = time.perf_counter()
     columns, a, lower, upper, integer, row_lower, row_upper, cost, offset = _compile(model)
     ncol, nrow = len(columns), len(row_lower)
@@ -340,6 +363,8 @@ def solve_model(
             for flag in integer
         ]
     h.passModel(lp)
+    if start and ncol:
+        _set_start(h, columns, integer, start)
     handoff = time.perf_counter() - t0
 
     if progress is not None and nint:
