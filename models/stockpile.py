@@ -80,6 +80,7 @@ def add_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
         m.eta = pyo.Var(owners, domain=pyo.Reals, doc="CVaR threshold η [MUSD]")
 
     add_unit_limits(m, ix)
+    add_units_committed(m, ix)
     add_stock_capacity(m, ix)
     add_stock_floors(m, ix)
     m.first_stage_cost = pyo.Expression(
@@ -118,6 +119,31 @@ def add_unit_limits(m, ix: ModelIndex) -> None:
 
     m.unit_limit = pyo.Constraint(
         list(multi), rule=rule, doc="units of a project at most U_p [units]"
+    )
+
+
+def add_units_committed(m, ix: ModelIndex) -> None:
+    """``w[p,t] = Σ_{τ≤t} n[p,τ]`` as an integer variable of its own (derived, not a
+    first-stage decision: ``n`` fixes it). It changes no plan and no bound, but it gives
+    HiGHS the decisions that split the plans evenly ("at least k units committed by year
+    t") to branch and round on, beside the start year of each unit. On p_medium, with the
+    root sub-MIP heuristics off (:data:`optimizer.solve.MIP_OPTIONS`), its own rounding then
+    finds a plan within 0.25 % at the root and the search needs 187 nodes, not 310."""
+    projects = {p.id: p for p in ix.projects}
+    m.w = pyo.Var(
+        list(ix.build_keys),
+        domain=pyo.NonNegativeIntegers,
+        bounds={(p, t): (0, projects[p].max_units) for p, t in ix.build_keys},
+        doc="units of project p committed by year t [units]",
+    )
+
+    def rule(m_, pid, t):
+        starts = [tau for tau in ix.start_years(projects[pid]) if tau <= t]
+        units = [m_.n[pid, tau] for tau in starts]
+        return linear([1.0] + [-1.0] * len(units), [m_.w[pid, t], *units]) == 0
+
+    m.units_committed = pyo.Constraint(
+        list(ix.build_keys), rule=rule, doc="units committed w[p,t] = Σ_{τ≤t} n[p,τ] [units]"
     )
 
 
