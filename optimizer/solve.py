@@ -75,6 +75,17 @@ class SolveOutcome:
         return self.status in (OPTIMAL, FEASIBLE)
 
 
+# HiGHS's root sub-MIP heuristics (RENS, RINS and the reduced-cost sub-MIP) each re-solve
+# an LP as large as the model. On p_medium they spent 98 of 295 s finding a plan that
+# HiGHS's own rounding comes close to at the root once the model carries the cumulative
+# units w (models.stockpile.add_units_committed); without them the search proves the gap
+# in about half the CPU time (bench/README.md). A caller may turn them on through options.
+MIP_OPTIONS = {
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+
 _BANNER_SHOWN = False
 
 
@@ -339,7 +350,7 @@ def solve_model(
         h.setOptionValue("time_limit", float(time_limit))
     if mip_gap is not None:
         h.setOptionValue("mip_rel_gap", float(mip_gap))
-    for key, value in (options or {}).items():
+    for key, value in ({**MIP_OPTIONS, **(options or {})} if nint else options or {}).items():
         h.setOptionValue(key, value)
 
     lp = highspy.HighsLp()
