@@ -329,13 +329,12 @@ def solve_model(
     """Solve ``model`` (one minimising objective) with HiGHS and load the plan back.
 
     ``start``: values for some variables (a ``ComponentMap`` variable → value), a plan to
-    start from
-    (e.g. the integer part of a plan solved before, :func:`models.stockpile.plan_start`).
-    HiGHS fixes the given values, completes the rest with one LP (a small MIP if some
-    integers are missing) and, when that is feasible, begins with it as its incumbent; an
-    infeasible start is dropped. A good start only pays when HiGHS need not search for a
-    plan itself: its root sub-MIP heuristics (``mip_heuristic_run_rens``, ``_rins``,
-    ``_root_reduced_cost``, through ``options``) run whether or not it has one."""
+    start from, e.g. the integer part of a plan solved before
+    (:func:`models.stockpile.plan_start`). HiGHS fixes the given values, completes the
+    rest with one LP (a small MIP if some integers are missing) and, when that is
+    feasible, begins with it as its incumbent; an infeasible start is dropped. Turning
+    HiGHS's root sub-MIP heuristics back on (:data:`MIP_OPTIONS`) makes it run them
+    whether or not it has a start."""
     t0 = time.perf_counter()
     columns, a, lower, upper, integer, row_lower, row_upper, cost, offset = _compile(model)
     ncol, nrow = len(columns), len(row_lower)
