@@ -1,6 +1,6 @@
 """Sparse index sets and scenario-independent parameters of MODEL.md, built once.
 
-Everything here is plain Python computed from an :class:`~optimizer.data.Instance`: the
+Everything here is plain Python computed from an :class:`~instance.Instance`: the
 model builder (:mod:`models.stockpile`) and the result extraction both use it, so the model
 carries no hidden data.
 """
@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from optimizer.data import ALL, INDEPENDENT, RELEASE_ANY, WILDCARD, Instance, Project
+from instance import ALL, INDEPENDENT, RELEASE_ANY, WILDCARD, Instance, Project
 
 MUSD_PER_USD = 1e-6
 

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from instance import ALL, Instance
 from models.factors import ScenarioData, scenario_data
 from models.index import MUSD_PER_USD, ModelIndex
-from optimizer.data import ALL, Instance
 
 
 def linear(coefs: Sequence[float], variables: Sequence, constant: float = 0.0):

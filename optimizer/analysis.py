@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from instance import COORDINATED, INDEPENDENT, Instance
 from models.factors import ScenarioData, alone, expected_value_scenario, scenario_data
 from models.index import ModelIndex
 from models.stockpile import add_ev_optimality, build_model
-from optimizer.data import COORDINATED, INDEPENDENT, Instance
 from optimizer.pipeline import SolveRun, solve_instance
 from optimizer.results import Metric, Results, Table
 from optimizer.solve import INFEASIBLE, OPTIMAL, SolveOutcome, solve_model

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from instance import ALL, Instance
 from models.factors import scenario_data
 from models.index import MUSD_PER_USD, ModelIndex
 from models.stockpile import build_model
-from optimizer.data import ALL, Instance
 from optimizer.results import Results, Table
 from optimizer.solve import solve_model
 

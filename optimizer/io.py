@@ -19,8 +19,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from optimizer import schema
-from optimizer.data import (
+from instance import (
     ALL,
     WILDCARD,
     Budget,
@@ -37,6 +36,7 @@ from optimizer.data import (
     SupplyArc,
     Transfer,
 )
+from optimizer import schema
 
 # Limits on what is read from an untrusted file (a zip bomb or a million-row sheet is
 # refused before it is parsed).

@@ -161,9 +161,9 @@ def scenario_creator(scenario_name: str, workbook: str | None = None):
     attached as the root node and ``π_s`` as its mpi-sppy probability."""
     import mpisppy.utils.sputils as sputils
 
+    from instance import ALL
     from models.factors import alone
     from models.stockpile import build_model
-    from optimizer.data import ALL
 
     if workbook is None:
         raise ValueError("scenario_creator needs the workbook path (workbook=...)")

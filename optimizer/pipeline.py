@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from instance import Instance
 from models.factors import scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model, first_stage_plan
 from optimizer import __version__
-from optimizer.data import Instance
 from optimizer.io import Problem, read_instance
 from optimizer.report import write_report
 from optimizer.results import Results, empty_results, extract

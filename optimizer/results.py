@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
+from instance import ALL, Instance
 from models.factors import ScenarioData
 from models.index import MUSD_PER_USD, ModelIndex
 from models.stockpile import floor_support_rate, import_price
-from optimizer.data import ALL, Instance
 
 TOL = 1e-6
 

@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from instance import Instance, Risk, Shock
 from optimizer import schema
-from optimizer.data import Instance, Risk, Shock
 
 
 @dataclass(frozen=True)

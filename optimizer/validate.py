@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from instance import ALL, WILDCARD
 from optimizer import schema
-from optimizer.data import ALL, WILDCARD
 from optimizer.io import Row, Tables, describe, found
 
 PROBABILITY_TOLERANCE = 1e-6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from optimizer.data import (
+from instance import (
     Budget,
     Commodity,
     Country,

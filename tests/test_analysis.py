@@ -12,11 +12,11 @@ import pytest
 from instances import case_a, small_case
 from typer.testing import CliRunner
 
+from instance import Budget, Stockpile
 from models.factors import scenario_data
 from models.stockpile import build_model, fix_first_stage
 from optimizer.analysis import analyze_instance, sweep_instance
 from optimizer.cli import app
-from optimizer.data import Budget, Stockpile
 from optimizer.io import read_instance
 from optimizer.solve import solve_model
 

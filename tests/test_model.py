@@ -12,9 +12,7 @@ from dataclasses import replace
 import pytest
 from instances import case_a, case_b, small_case
 
-from models.factors import alone, scenario_data
-from models.stockpile import build_model
-from optimizer.data import (
+from instance import (
     Budget,
     Country,
     Instance,
@@ -22,6 +20,8 @@ from optimizer.data import (
     Stockpile,
     SupplyArc,
 )
+from models.factors import alone, scenario_data
+from models.stockpile import build_model
 from optimizer.pipeline import solve_instance
 from optimizer.solve import solve_model
 

@@ -18,7 +18,7 @@ from workbooks import (
     write_workbook,
 )
 
-from optimizer.data import ALL, WILDCARD
+from instance import ALL, WILDCARD
 from optimizer.io import UnreadableWorkbook, read_instance
 
 CASE_FILES = all_cases()

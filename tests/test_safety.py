@@ -257,7 +257,7 @@ def test_wide_span_of_quantities_is_warned_about_not_refused():
 
     from instances import case_a
 
-    from optimizer.data import Commodity, Demand, SupplyArc
+    from instance import Commodity, Demand, SupplyArc
     from optimizer.pipeline import solve_instance
 
     inst = case_a()
@@ -280,7 +280,7 @@ def test_wide_span_within_a_budget_row_is_warned_about():
 
     from instances import case_b
 
-    from optimizer.data import Budget, Stockpile
+    from instance import Budget, Stockpile
     from optimizer.pipeline import solve_instance
 
     inst = case_b(with_project=True)

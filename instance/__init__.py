@@ -1,9 +1,10 @@
 """The plain data layer between the workbook and the model.
 
 An :class:`Instance` is a validated planning problem: frozen dataclasses and tuples, no
-Pyomo and no openpyxl objects. Tests build one in a few lines of Python; the reader
-(:mod:`optimizer.io`) builds one from a workbook; the model (:mod:`models`) reads only
-this.
+Pyomo and no openpyxl objects. This package imports nothing from the project: the reader
+(:mod:`optimizer.io`) builds an instance from a workbook, the model (:mod:`models`) reads
+only this, and tests build one in a few lines of Python. Data flows one way:
+``optimizer`` → ``models`` → ``instance``, and ``optimizer`` → ``instance``.
 
 Conventions (symbols of MODEL.md):
 
