@@ -37,6 +37,8 @@ from instance import (
     Transfer,
 )
 from optimizer import schema
+from optimizer.tables import Problem, Row, Tables, describe, found
+from optimizer.validate import validate
 
 # Limits on what is read from an untrusted file (a zip bomb or a million-row sheet is
 # refused before it is parsed).
@@ -45,37 +47,8 @@ MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 200_000
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a workbook: ``where`` is ``Sheet!Cell`` or ``Sheet``."""
-
-    where: str
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-
 class UnreadableWorkbook(Exception):
     """The file is not a workbook we can read (one clear line for the planner)."""
-
-
-def describe(value) -> str:
-    """How a found value is shown in a message."""
-    if value is None:
-        return "blank"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-def found(value, expected: str) -> str:
-    return f"found {describe(value)}; expected {expected}"
 
 
 # --------------------------------------------------------------------------- opening
@@ -262,42 +235,6 @@ def _read_sheet(ws, fws, title: str) -> RawSheet:
 # --------------------------------------------------------------------------- parsing
 
 
-@dataclass(frozen=True)
-class Row:
-    """A parsed data row: typed values (``None`` = blank) and where each came from."""
-
-    sheet: str
-    number: int
-    values: dict
-    letters: dict
-
-    def cell(self, column: str) -> str:
-        letter = self.letters.get(column)
-        if letter is None:
-            return f"{self.sheet}!{self.number}"  # a column the sheet does not have
-        return f"{self.sheet}!{letter}{self.number}"
-
-    def __getitem__(self, column: str):
-        return self.values.get(column)
-
-
-@dataclass
-class Tables:
-    """Parsed rows of every sheet, the settings and the problems found so far."""
-
-    rows: dict[str, list[Row]] = field(default_factory=dict)
-    settings: dict[str, object] = field(default_factory=dict)
-    setting_cells: dict[str, str] = field(default_factory=dict)
-    present: set[str] = field(default_factory=set)
-    problems: list[Problem] = field(default_factory=list)
-
-    def error(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
-
-    def warn(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message, warning=True))
-
-
 def parse_value(value, column: schema.Column):
     """Parse one cell for a column: returns ``(value, None)`` or ``(None, expected)``."""
     if isinstance(value, str):
@@ -470,8 +407,7 @@ def _read_table(raw: RawSheet, spec: schema.Sheet, sheet_title: str, tables: Tab
             values[col.name] = parsed
         if not any(v is not None for v in values.values()):
             continue  # a row with data only in unknown columns
-        rows.append(Row(sheet_title, number, values, letters) if ok else
-                    Row(sheet_title, number, values | {"__invalid__": True}, letters))
+        rows.append(Row(sheet_title, number, values, letters, valid=ok))
     return rows
 
 
@@ -723,8 +659,6 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 def read_instance(path: str | os.PathLike) -> ReadResult:
     """Read, parse and validate a workbook. Raises only :class:`UnreadableWorkbook`."""
-    from optimizer.validate import validate
-
     sheets = open_workbook(path)
     tables = read_tables(sheets)
     validate(tables)

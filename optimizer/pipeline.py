@@ -15,10 +15,11 @@ from models.factors import scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model, first_stage_plan
 from optimizer import __version__
-from optimizer.io import Problem, read_instance
+from optimizer.io import read_instance
 from optimizer.report import write_report
 from optimizer.results import Results, empty_results, extract
 from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
+from optimizer.tables import Problem
 
 # Exit codes of WORKBOOK.md
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_FAILURE = 0, 1, 2, 3

@@ -2,7 +2,7 @@
 
 Cell-level rules (types, ranges, required cells, headers) are applied while parsing
 (:func:`optimizer.io.read_tables`); the checks here need several cells or sheets. Each
-adds problems to the :class:`~optimizer.io.Tables` and never changes the data. Cells that
+adds problems to the :class:`~optimizer.tables.Tables` and never changes the data. Cells that
 already failed to parse are blank here, so a bad cell is reported once.
 """
 
@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from instance import ALL, WILDCARD
 from optimizer import schema
-from optimizer.io import Row, Tables, describe, found
+from optimizer.tables import Row, Tables, describe, found
 
 PROBABILITY_TOLERANCE = 1e-6
 
@@ -177,7 +177,7 @@ def check_projects(tables: Tables) -> None:
         if inp is not None and inp == out:
             tables.error(row.cell("input_commodity"),
                          found(inp, "an input commodity different from the output"))
-        if inp is not None and row["input_t_per_t"] is None and not row["__invalid__"]:
+        if inp is not None and row["input_t_per_t"] is None and row.valid:
             if "input_t_per_t" in row.letters:
                 tables.error(row.cell("input_t_per_t"),
                              found(None, "a number > 0 (tonnes of input per tonne of output)"))
