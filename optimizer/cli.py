@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from optimizer import __version__
-from optimizer.io import UnreadableWorkbook, read_instance
+from optimizer.io import read_instance
 from optimizer.pipeline import (
     EXAMPLE,
     EXIT_FAILURE,
@@ -32,6 +32,7 @@ from optimizer.pipeline import (
     SameFile,
     solve_workbook,
 )
+from optimizer.safe_open import UnreadableWorkbook
 from optimizer.tables import Problem
 
 app = typer.Typer(

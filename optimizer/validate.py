@@ -1,7 +1,7 @@
 """Rules across cells of an input workbook (WORKBOOK.md), one ``check_*`` per rule.
 
 Cell-level rules (types, ranges, required cells, headers) are applied while parsing
-(:func:`optimizer.io.read_tables`); the checks here need several cells or sheets. Each
+(:func:`optimizer.parse.read_tables`); the checks here need several cells or sheets. Each
 adds problems to the :class:`~optimizer.tables.Tables` and never changes the data. Cells that
 already failed to parse are blank here, so a bad cell is reported once.
 """

@@ -16,8 +16,9 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer.io import UnreadableWorkbook, read_instance
+from optimizer.io import read_instance
 from optimizer.pipeline import solve_instance
+from optimizer.safe_open import UnreadableWorkbook
 
 CASES = Path(__file__).parent / "data" / "cases"
 SOURCES = ["case_transfers.xlsx", "case_budgets.xlsx", "case_chain.xlsx"]

@@ -19,7 +19,8 @@ from workbooks import (
 )
 
 from instance import ALL, WILDCARD
-from optimizer.io import UnreadableWorkbook, read_instance
+from optimizer.io import read_instance
+from optimizer.safe_open import UnreadableWorkbook
 
 CASE_FILES = all_cases()
 
