@@ -4,30 +4,26 @@ Every report (``solve``, ``analyze``, ``sweep``) shares one look: Summary first 
 value, unit, meaning), then plain tables with a bold frozen header row, units in the
 headers, number formats, fitted widths, and native Excel charts where they help.
 
-Safety: text is always written as text (a value from the input that starts with ``=``,
-``+``, ``-`` or ``@`` never becomes a formula), and the file is written to a temporary
-file in the target folder and moved into place, so an interrupted run never leaves a
-half-written report.
+Safety (:mod:`optimizer.xlsx`): text is always written as text (a value from the input
+that starts with ``=``, ``+``, ``-`` or ``@`` never becomes a formula), and the file is
+written to a temporary file in the target folder and moved into place, so an interrupted
+run never leaves a half-written report.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from optimizer.results import Results, Table
+from optimizer.xlsx import header_row, put, save_atomically
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 TITLE_FONT = Font(bold=True, size=14)
 ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARN_FILL = PatternFill("solid", fgColor="FFE699")
@@ -35,30 +31,6 @@ GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 MAX_STOCK_CHARTS = 24
 SUMMARY_FORMATS = {"MUSD": "#,##0.000000", "t": "#,##0.000", "fraction": "0.000000",
                    "s": "0.00", "count": "0"}
-
-
-def put(ws, row: int, col: int, value, number_format: str | None = None):
-    """Write one cell; text is forced to be text (never a formula)."""
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-    elif isinstance(value, float) and value != value:  # NaN: leave blank
-        cell.value = None
-    else:
-        cell.value = value
-    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.number_format = number_format
-    return cell
-
-
-def _header(ws, columns: Iterable[str], row: int = 1) -> None:
-    for j, name in enumerate(columns, start=1):
-        cell = put(ws, row, j, name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
 
 
 def _fit_widths(ws, min_width: int = 8, max_width: int = 60) -> None:
@@ -77,11 +49,7 @@ def _fit_widths(ws, min_width: int = 8, max_width: int = 60) -> None:
 
 
 def write_summary(ws, results: Results) -> None:
-    put(ws, 1, 1, "metric")
-    put(ws, 1, 2, "value")
-    put(ws, 1, 3, "unit")
-    put(ws, 1, 4, "meaning")
-    _header(ws, ("metric", "value", "unit", "meaning"))
+    header_row(ws, ("metric", "value", "unit", "meaning"))
     for i, metric in enumerate(results.summary, start=2):
         put(ws, i, 1, metric.key)
         put(ws, i, 2, metric.value, SUMMARY_FORMATS.get(metric.unit))
@@ -100,7 +68,7 @@ def write_summary(ws, results: Results) -> None:
 
 
 def write_table(ws, table: Table) -> None:
-    _header(ws, table.columns)
+    header_row(ws, table.columns)
     formats = [table.formats.get(c) for c in table.columns]
     for i, row in enumerate(table.rows, start=2):
         for j, value in enumerate(row, start=1):
@@ -273,22 +241,6 @@ def build_workbook(results: Results, inputs: list[tuple[str, object]]) -> Workbo
     if "Chart data" in wb.sheetnames:
         wb.move_sheet("Chart data", offset=len(wb.sheetnames))
     return wb
-
-
-def save_atomically(wb: Workbook, path: Path) -> Path:
-    """Save to a temporary file in the target folder, then rename over ``path``: an
-    interrupted run never leaves a half-written file, and the previous one stays whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def write_report(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer import schema
+from optimizer.xlsx import sheet_key
 
 # Limits on what is read from an untrusted file (a zip bomb or a million-row sheet is
 # refused before it is parsed).
@@ -151,10 +152,10 @@ def open_workbook(path: str | os.PathLike) -> dict[str, RawSheet]:
         values = _load(path, data_only=True)
         formulas = _load(path, data_only=False) if has_formulas else None
         sheets: dict[str, RawSheet] = {}
-        canonical = {s.name.lower(): s.name for s in schema.SHEETS}
+        canonical = {sheet_key(s.name): s.name for s in schema.SHEETS}
         for ws in values.worksheets:
             title = ws.title
-            name = canonical.get(title.strip().lower(), title)
+            name = canonical.get(sheet_key(title), title)
             if name in sheets:
                 # two sheets whose names differ only in case or spaces: ambiguous
                 sheets[name].duplicates.append(title)
