@@ -19,6 +19,7 @@ from optimizer.analysis import analyze_instance, sweep_instance
 from optimizer.cli import app
 from optimizer.io import read_instance
 from optimizer.solve import solve_model
+from optimizer.xlsx import save_atomically, write_instance
 
 CASES = Path(__file__).parent / "data" / "cases"
 EXPECTED = json.loads((CASES / "expected.json").read_text())
@@ -140,15 +141,7 @@ def test_infeasible_workbook_is_diagnosed(tmp_path):
 
 
 def test_infeasible_workbook_exits_2_with_diagnosis_sheet(tmp_path):
-    src = tmp_path / "tight.xlsx"
-    wb = openpyxl.load_workbook(CASES / "case_a.xlsx")
-    ws = wb["Stockpiles"]
-    header = [c.value for c in ws[1]]
-    ws.cell(row=2, column=header.index("min_t") + 1, value=300)
-    budgets = wb.create_sheet("Budgets")
-    budgets.append(["country", "year", "budget_musd"])
-    budgets.append(["USA", 2027, 0.1])
-    wb.save(src)
+    src = save_atomically(write_instance(infeasible_case()), tmp_path / "tight.xlsx")
     out = tmp_path / "report.xlsx"
     result = CliRunner().invoke(app, ["solve", str(src), "-o", str(out)])
     assert result.exit_code == 2, result.output
