@@ -139,15 +139,17 @@ class ModelIndex:
                 out[(p.sponsor, p.input)].append(p)
         return out
 
-    def build_cost(self, p: Project, start: int) -> float:
-        """Discounted first-stage cost (MUSD) of one unit of ``p`` started in ``start``:
-        ``Σ_{t≥start} δ_t crf_p C_p + Σ_{t≥start+L_p} δ_t FOM_p``, the coefficient of
-        ``n[p,start]`` in ``FS`` once ``w`` and ``u`` are written out."""
-        d = self.delta
+    def capital_cost(self, p: Project, start: int) -> float:
+        """Discounted capital (MUSD) of one unit of ``p`` started in ``start``:
+        ``Σ_{t≥start} δ_t crf_p C_p``, the coefficient of ``n[p,start]`` in the capital
+        term of ``FS`` once ``w`` is written out."""
         annuity = self.project_crf[p.id] * p.capex
-        cost = sum(d[t] * annuity for t in self.years if t >= start)
-        cost += sum(d[t] * p.fixed_om for t in self.years if t >= start + p.lead_time)
-        return cost
+        return sum(self.delta[t] * annuity for t in self.years if t >= start)
+
+    def fixed_om_cost(self, p: Project, start: int) -> float:
+        """Discounted fixed O&M (MUSD) of one unit of ``p`` started in ``start``:
+        ``Σ_{t≥start+L_p} δ_t FOM_p``, its coefficient once ``u`` is written out."""
+        return sum(self.delta[t] * p.fixed_om for t in self.years if t >= start + p.lead_time)
 
     # ---------------------------------------------------------------- stockpiles SP
     @cached_property

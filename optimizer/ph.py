@@ -183,10 +183,9 @@ def scenario_creator(scenario_name: str, workbook: str | None = None):
 
 def nonant_components(model) -> list:
     """The first stage PH makes agree: ``n``, ``z``, ``b`` and, with ``λ > 0``, ``η``."""
-    from models.stockpile import first_stage_variables
+    from models.first_stage import first_stage_variables
 
-    extra = [model.eta] if hasattr(model, "eta") else []
-    return first_stage_variables(model) + extra
+    return first_stage_variables(model)
 
 
 def kw_creator(cfg) -> dict:

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 
 from instance import ALL, Instance
+from models.costs import FIRST_STAGE_TERMS, SCENARIO_TERMS
 from models.factors import ScenarioData
-from models.index import MUSD_PER_USD, ModelIndex
-from models.stockpile import floor_support_rate, import_price
+from models.index import ModelIndex
 
 TOL = 1e-6
+NOISE_MUSD = 1e-9
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class Table:
     columns: tuple[str, ...]
     rows: list[tuple]
     formats: dict[str, str] = field(default_factory=dict)
+
+    def records(self) -> list[dict]:
+        """The rows by column name: how a table is read (never by position)."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def column(self, name: str) -> list:
+        """One column's values, by its name."""
+        j = self.columns.index(name)
+        return [row[j] for row in self.rows]
 
 
 @dataclass(frozen=True)
@@ -75,15 +85,6 @@ def _v(var) -> float:
     return float(var.value) if var.value is not None else 0.0
 
 
-def scenario_costs(m: pyo.ConcreteModel, scenarios: list[ScenarioData]) -> dict[str, float]:
-    """``Z_s`` of each scenario (MUSD)."""
-    return {sc.id: pyo.value(m.scenario[sc.id].cost[ALL]) for sc in scenarios}
-
-
-SCENARIO_TERMS = ("imports", "project operating cost", "stock holding", "transfers",
-                  "shortage (economic damage)", "stock value left at the end")
-
-
 @dataclass
 class ScenarioSummary:
     """What one scenario's recourse did, in plain numbers (so a scenario's model can be
@@ -101,43 +102,39 @@ class ScenarioSummary:
     member_support: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     shortfalls: list[tuple] = field(default_factory=list)
     budget_spend: dict[int, float] = field(default_factory=dict)
-    terms: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    terms: dict[str, float] = field(default_factory=dict)
+
+
+def musd(expression) -> float:
+    """The value of a cost expression (MUSD); below ``NOISE_MUSD`` in magnitude it is the
+    solver's tolerance showing (a tonne of -1e-13 at a shortage cost), reported as 0."""
+    value = float(pyo.value(expression))
+    return 0.0 if abs(value) < NOISE_MUSD else value
+
+
+def _by_term(expression, terms, members) -> dict[str, float]:
+    """Each term's value summed over members, from a ``[term, member]`` expression."""
+    return {term.key: musd(pyo.quicksum(expression[term.key, c] for c in members))
+            for term in terms}
 
 
 def summarize_scenario(blk, ix: ModelIndex, sc: ScenarioData) -> ScenarioSummary:
-    """Costs ``Z_s``/``Z_cs``, shortage, releases, floor support, budget spend and cost
-    terms of one solved scenario block."""
-    d, H = ix.delta, ix.horizon
+    """Costs ``Z_s``/``Z_cs`` and their terms, floor support (the model's expressions),
+    shortage, releases and budget spend of one solved scenario block."""
     year = ix.instance.settings.calendar_year
+    members = ix.members
     out = ScenarioSummary(
-        sc.id, sc.probability, pyo.value(blk.cost[ALL]),
-        {c: pyo.value(blk.cost[c]) for c in ix.members},
+        sc.id, sc.probability, musd(blk.cost[ALL]), {c: musd(blk.cost[c]) for c in members},
     )
-    by_id = {p.id: p for p in ix.projects}
-    terms = out.terms
-    for (c, k, o, t), var in blk.imports.items():
-        terms["imports"] += d[t] * import_price(ix, sc, (c, k, o), t) * _v(var) * MUSD_PER_USD
-    for (pid, t), var in blk.output.items():
-        p, q = by_id[pid], _v(var)
-        terms["project operating cost"] += d[t] * p.variable_cost * q * MUSD_PER_USD
-        amount = floor_support_rate(ix, sc, p.output, t) * q * MUSD_PER_USD
-        out.support += amount
-        out.member_support[p.sponsor] += amount
-    for (_, k, t), var in blk.stock.items():
-        terms["stock holding"] += d[t] * ix.commodity[k].holding_cost * _v(var) * MUSD_PER_USD
-        if t == H:
-            terms["stock value left at the end"] -= (
-                d[H + 1] * ix.commodity[k].price * _v(var) * MUSD_PER_USD)
-    for (a, b, k, t), var in blk.transfer.items():
-        terms["transfers"] += d[t] * ix.transfer_arcs[(a, b, k)][1] * _v(var) * MUSD_PER_USD
+    out.terms = _by_term(blk.cost_term, SCENARIO_TERMS, members)
+    out.shortage_cost = out.terms["shortage"]
+    out.member_support = {c: musd(blk.floor_support[c]) for c in members}
+    out.support = sum(out.member_support.values())
     for (c, k, t), var in blk.shortage.items():
         e = _v(var)
         if e <= TOL:
             continue
-        cost = d[t] * ix.commodity[k].shortage_cost * e * MUSD_PER_USD
-        terms["shortage (economic damage)"] += cost
         out.shortage_t += e
-        out.shortage_cost += cost
         out.member_shortage[c] += e
         demand = ix.instance.demand_table.get((c, k, t), 0.0) * sc.df.get((c, k, t), 1.0)
         out.shortfalls.append((sc.id, c, k, year(t), demand, e))
@@ -156,12 +153,12 @@ class FirstStage:
     stockpiles: list[tuple]
     capex: float
     units: int
-    terms: list[tuple[str, float]]
+    terms: dict[str, float]
 
 
 def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
+    """The plan (investments, purchases) and its costs ``FS``, ``FS_c`` and terms."""
     year = ix.instance.settings.calendar_year
-    d = ix.delta
     investments, capex, units = [], 0.0, 0
     by_id = {p.id: p for p in ix.projects}
     for (pid, t), var in m.n.items():
@@ -184,27 +181,14 @@ def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
             level += buy
             stock_rows.append((c, k, year(t), buy, level, ix.floors.get((c, k, t), 0.0),
                                s.capacity if opened else 0.0, "yes" if opened else "no"))
-    capital = fixed_om = purchases = facilities = 0.0
-    for p in ix.projects:
-        crf = ix.project_crf[p.id]
-        for t in ix.years:
-            w = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t)
-            u = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t - p.lead_time)
-            capital += d[t] * crf * p.capex * w
-            fixed_om += d[t] * p.fixed_om * u
-    for (_, k, t), var in m.b.items():
-        purchases += d[t] * ix.purchase_price[k] * _v(var) * MUSD_PER_USD
-    for (c, k), var in m.z.items():
-        facilities += ix.stockpiles[(c, k)].facility_cost * _v(var)
     return FirstStage(
-        cost=pyo.value(m.first_stage_cost[ALL]),
-        member_cost={c: pyo.value(m.first_stage_cost[c]) for c in ix.members},
+        cost=musd(m.first_stage_cost[ALL]),
+        member_cost={c: musd(m.first_stage_cost[c]) for c in ix.members},
         investments=investments,
         stockpiles=stock_rows,
         capex=capex,
         units=units,
-        terms=[("project capital (annuity)", capital), ("project fixed O&M", fixed_om),
-               ("stockpile purchases", purchases), ("stockpile facilities", facilities)],
+        terms=_by_term(m.first_stage_term, FIRST_STAGE_TERMS, ix.members),
     )
 
 
@@ -265,10 +249,11 @@ def assemble(
          sum(s.probability * s.member_support.get(c, 0.0) for s in scenarios))
         for c in members
     ]
-    cost_rows = [(name, "first stage", value) for name, value in first.terms]
-    cost_rows += [(name, "scenarios (expected)",
-                   sum(s.probability * s.terms.get(name, 0.0) for s in scenarios))
-                  for name in SCENARIO_TERMS]
+    cost_rows = [(term.label, "first stage", first.terms[term.key])
+                 for term in FIRST_STAGE_TERMS]
+    cost_rows += [(term.label, "scenarios (expected)",
+                   sum(s.probability * s.terms[term.key] for s in scenarios))
+                  for term in SCENARIO_TERMS]
     cvar_value = cvar([s.cost for s in scenarios], probs, st.cvar_alpha)
     summary = [
         Metric("status", status),
