@@ -25,8 +25,9 @@ from models.factors import ScenarioData, alone, expected_value_scenario, scenari
 from models.index import ModelIndex
 from models.stockpile import add_ev_optimality, build_model
 from optimizer.pipeline import SolveRun, solve_instance
-from optimizer.results import Metric, Results, Table
-from optimizer.solve import INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
+from optimizer.results import Results, Table, metric
+from optimizer.solve import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
+from optimizer.summary import ANALYSIS, SWEEP
 
 EV_BAND = 1e-6
 # The EV problem is one scenario: solve it tightly, since EEV moves steeply with EV*.
@@ -163,37 +164,15 @@ def analyze_instance(
     return Analysis(rp, figures, notes)
 
 
-EXPLANATIONS = {
-    "independent_objective_musd": "What the programme costs if each member plans alone, with "
-    "no transfers between members and no joint (ALL) budget.",
-    "coordinated_objective_musd": "What the programme costs when the bloc plans together and "
-    "shares stock.",
-    "value_of_coordination_musd": "What coordinating saves: independent cost minus "
-    "coordinated cost.",
-    "ev_objective_musd": "The cost the plan would promise if the future were the average "
-    "scenario (EV).",
-    "eev_musd": "What a plan made for the average scenario really costs across the "
-    "scenarios (EEV, the best such plan).",
-    "vss_musd": "What planning for uncertainty is worth: EEV minus the stochastic plan's "
-    "cost (VSS).",
-    "ws_musd": "What the programme would cost if we knew in advance which scenario comes "
-    "(wait-and-see, WS).",
-    "evpi_musd": "What perfect foresight would be worth: the stochastic plan's cost minus "
-    "WS (EVPI).",
-}
-ORDER = ["independent_objective_musd", "value_of_coordination_musd", "eev_musd", "vss_musd",
-         "ws_musd", "evpi_musd", "coordinated_objective_musd", "ev_objective_musd"]
-
-
 def add_analysis(results: Results, analysis: Analysis) -> None:
     """Summary keys and the Analysis sheet (figure, value, unit, plain-language meaning)."""
     rows = []
-    for key in ORDER:
-        fig = analysis.figures[key]
+    for k in ANALYSIS:
+        fig = analysis.figures[k.key]
         value = fig.value if fig.value is not None else "not solved"
-        note = analysis.notes.get(key, "")
-        results.set(key, value, "MUSD", EXPLANATIONS[key])
-        rows.append((key, value, "MUSD", EXPLANATIONS[key] + (" " + note if note else "")))
+        note = analysis.notes.get(k.key, "")
+        results.set(k.key, value)
+        rows.append((k.key, value, k.unit, k.meaning + (" " + note if note else "")))
     results.tables.insert(0, Table("Analysis", ("figure", "value (MUSD)", "unit", "meaning"),
                                    rows, {"value (MUSD)": "#,##0.000000"}))
 
@@ -258,21 +237,19 @@ def sweep_instance(
 
 
 def sweep_results(instance: Instance, parameter: str, frontier: Table) -> Results:
-    status = frontier.columns.index("status")
-    solved = [r for r in frontier.rows if r[status] in ("optimal", "feasible")]
-    summary = [
-        Metric("status", "optimal" if all(r[status] == "optimal" for r in frontier.rows) else
-               ("feasible" if solved else "infeasible")),
-        Metric("sweep", parameter),
-        Metric("runs", len(frontier.rows), "count"),
-        Metric("runs_with_plan", len(solved), "count"),
-    ]
+    """The sweep report's Summary (:data:`optimizer.summary.SWEEP`) and its Frontier."""
+    keys = {k.key: k for k in SWEEP}
+    runs = frontier.records()
+    solved = [r for r in runs if r["status"] in (OPTIMAL, FEASIBLE)]
+    status = (OPTIMAL if all(r["status"] == OPTIMAL for r in runs) else
+              FEASIBLE if solved else INFEASIBLE)
+    values = {"status": status, "sweep": parameter, "runs": len(runs),
+              "runs_with_plan": len(solved), "coordination": instance.settings.coordination}
     if solved:
-        best = min(solved, key=lambda r: r[1])
-        summary += [Metric("best_value", best[0], "", "the swept value with the lowest "
-                                                      "objective"),
-                    Metric("best_objective_musd", best[1], "MUSD")]
-    summary.append(Metric("coordination", instance.settings.coordination))
+        best = min(solved, key=lambda r: r["objective (MUSD)"])
+        values["best_value"] = best[frontier.columns[0]]
+        values["best_objective_musd"] = best["objective (MUSD)"]
+    summary = [metric(k.key, values[k.key], keys=keys) for k in SWEEP if k.key in values]
     return Results(f"{instance.settings.title}: sweep of {SWEEPS[parameter]}", summary,
                    [frontier])
 

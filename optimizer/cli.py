@@ -33,6 +33,7 @@ from optimizer.pipeline import (
     solve_workbook,
 )
 from optimizer.safe_open import UnreadableWorkbook
+from optimizer.summary import ANALYSIS, TERMINAL
 from optimizer.tables import Problem
 
 app = typer.Typer(
@@ -248,7 +249,7 @@ def analyze(
 
     Example: stockpile analyze inputs/us_mexico.xlsx -o reports/us_mexico-analysis.xlsx
     """
-    from optimizer.analysis import ORDER, analyze_workbook
+    from optimizer.analysis import analyze_workbook
 
     input = input or EXAMPLE
     out.print(f"stockpile {__version__}: analysing {input}")
@@ -266,8 +267,8 @@ def analyze(
             progress=phases.progress, step=step))
     _print_run(analysis.rp, path)
     table = RichTable(title="Analysis (MUSD)", show_header=False, box=None)
-    for key in ORDER:
-        table.add_row(key, _fmt(analysis.figures[key].value))
+    for k in ANALYSIS:
+        table.add_row(k.key, _fmt(analysis.figures[k.key].value))
     out.print(table)
     raise typer.Exit(analysis.rp.exit_code)
 
@@ -379,16 +380,15 @@ def _print_run(run, path: Path) -> None:
     r = run.results
     diagnosis = r.table("Diagnosis")
     table = RichTable(title="Summary", show_header=False, box=None)
-    for key in ("status", "objective_musd", "best_bound_musd", "mip_gap",
-                "first_stage_cost_musd", "expected_scenario_cost_musd", "cvar_musd",
-                "expected_shortage_t", "units_built", "capex_committed_musd"):
+    for key in TERMINAL:
         table.add_row(key, _fmt(r.value(key)))
     out.print(table)
     inv = r.table("Investments")
     if inv and inv.rows:
         out.print("Projects to fund:")
-        for row in inv.rows[:10]:
-            out.print(f"  {row[0]}: {row[5]} unit(s) from {row[6]} ({row[4]}, sponsor {row[3]})")
+        for row in inv.records()[:10]:
+            out.print(f"  {row['project']}: {row['units']} unit(s) from {row['start year']} "
+                      f"({row['output']}, sponsor {row['sponsor']})")
     for warning in o.warnings:
         err.print(f"warning: {warning}")
     if o.status == "feasible":
@@ -396,8 +396,8 @@ def _print_run(run, path: Path) -> None:
                   f"{_fmt(o.gap)}")
     if o.status == "infeasible":
         err.print("infeasible: the workbook's requirements cannot all be met together")
-        for row in diagnosis.rows if diagnosis else []:
-            err.print(f"  {row[-1]}")
+        for finding in diagnosis.column("finding") if diagnosis else []:
+            err.print(f"  {finding}")
     if o.status == "error":
         err.print(f"error   no plan: {o.no_plan_reason}")
         return

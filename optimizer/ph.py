@@ -751,12 +751,12 @@ def solve_workbook_ph(
                            sum(1 for _ in plan["n"]) + len(plan["z"]), solver)
     results = assemble(ix, first, summaries, status=status, objective=objective, bound=bound,
                        gap=gap, build_seconds=build_s, solve_seconds=ph_seconds + solve_s)
-    results.set("engine", "ph", "", "progressive hedging (mpi-sppy) over the scenarios")
-    results.set("ranks", result["ranks"], "count", "MPI ranks")
-    results.set("bundle", result["bundle"] or 1, "scenarios", "scenarios per PH subproblem")
-    results.set("iterations", iterations, "count", "PH iterations")
-    results.set("ph_seconds", ph_seconds, "s", "the MPI run, launch to result")
-    results.set("ph_peak_rss_mb", max(result["peak_rss_mb"]), "MB", "largest rank")
+    results.set("engine", "ph")
+    results.set("ranks", result["ranks"])
+    results.set("bundle", result["bundle"] or 1)
+    results.set("iterations", iterations)
+    results.set("ph_seconds", ph_seconds)
+    results.set("ph_peak_rss_mb", max(result["peak_rss_mb"]))
     write_report(output, results, report_inputs(instance, outcome))
     return SolveRun(instance, outcome, results, build_s, plan), output
 

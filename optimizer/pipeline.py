@@ -110,7 +110,7 @@ def solve_instance(
             bound=outcome.bound, gap=outcome.gap, build_seconds=build_seconds,
             solve_seconds=solve_seconds,
         )
-        results.set("engine", "ef", "", "extensive form, one HiGHS solve")
+        results.set("engine", "ef")
         plan = first_stage_plan(model)
     else:
         results = empty_results(instance, status=outcome.status, build_seconds=build_seconds,

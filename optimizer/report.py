@@ -107,92 +107,113 @@ def _chart_data(wb):
     return wb["Chart data"] if "Chart data" in wb.sheetnames else wb.create_sheet("Chart data")
 
 
-def _bar_chart(ws, title: str, rows: int, anchor: str, *, height: float = 9) -> None:
-    """Horizontal bars of column C against the labels in column A."""
+def _bar_chart(ws, table: Table, value: str, title: str, anchor: str, *,
+               height: float = 9) -> None:
+    """Horizontal bars of column ``value`` against the labels in the first column."""
+    rows = len(table.rows)
+    j = table.columns.index(value) + 1
     chart = BarChart()
     chart.type = "bar"
     chart.title = title
     chart.height, chart.width = height, 18
-    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=rows + 1), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
     chart.legend = None
     ws.add_chart(chart, anchor)
 
 
+def _stock_charts(wb, stock: Table) -> None:
+    """One line chart per commodity of the planned stock levels (members as lines):
+    tonnes of gallium and of graphite on one axis would hide the small stockpiles."""
+    records = stock.records()
+    years = sorted({r["year"] for r in records})
+    pairs = sorted({(r["member"], r["commodity"]) for r in records})
+    ws = _chart_data(wb)
+    put(ws, 1, 1, "year")
+    for j, (c, k) in enumerate(pairs, start=2):
+        put(ws, 1, j, f"{c} {k}")
+    level = {(r["member"], r["commodity"], r["year"]): r["planned level (t)"] for r in records}
+    for i, y in enumerate(years, start=2):
+        put(ws, i, 1, y)
+        for j, (c, k) in enumerate(pairs, start=2):
+            put(ws, i, j, level.get((c, k, y), 0.0), "#,##0.0")
+    commodities = sorted({k for _, k in pairs})
+    for n, k in enumerate(commodities[:MAX_STOCK_CHARTS]):
+        chart = LineChart()
+        chart.title = f"Planned {k} stockpile (t)"
+        chart.y_axis.title = "t"
+        chart.height, chart.width = 7, 12
+        for j, (_, kk) in enumerate(pairs, start=2):
+            if kk == k:
+                chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=len(years) + 1),
+                               titles_from_data=True)
+        for series in chart.series:
+            series.smooth = False  # a stock level moves in steps, not curves
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(years) + 1))
+        anchor = f"{get_column_letter(11 + 8 * (n % 2))}{2 + 15 * (n // 2)}"
+        wb["Stockpiles"].add_chart(chart, anchor)
+
+
+def _budget_chart(wb, budgets: Table) -> None:
+    """Each budget row beside its worst-case spend."""
+    data = _chart_data(wb)
+    col = data.max_column + 2
+    put(data, 1, col, "budget row")
+    put(data, 1, col + 1, "budget (MUSD)")
+    put(data, 1, col + 2, "worst-case spend (MUSD)")
+    for i, row in enumerate(budgets.records(), start=2):
+        put(data, i, col, f"{row['member']} {row['year']}")
+        put(data, i, col + 1, row["budget (MUSD)"])
+        put(data, i, col + 2, row["worst-case spend (MUSD)"])
+    chart = BarChart()
+    chart.title = "Budget and worst-case spend (MUSD)"
+    chart.height, chart.width = 9, 20
+    last = len(budgets.rows) + 1
+    chart.add_data(Reference(data, min_col=col + 1, max_col=col + 2, min_row=1, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(data, min_col=col, min_row=2, max_row=last))
+    wb["Budgets"].add_chart(chart, "G2")
+
+
+def _member_chart(ws, members: Table) -> None:
+    """First-stage and expected scenario cost of each member, stacked."""
+    first = members.columns.index("first-stage cost (MUSD)") + 1
+    scenario = members.columns.index("expected scenario cost (MUSD)") + 1
+    rows = len(members.rows) + 1
+    chart = BarChart()
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Cost by member (MUSD): first stage and expected scenario cost"
+    chart.height, chart.width = 8, 16
+    for j in (first, scenario):
+        chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=rows), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows))
+    ws.add_chart(chart, "G2")
+
+
 def _charts(wb, results: Results) -> None:
-    """Native, editable charts: stock levels, cost by scenario, budget use."""
+    """Native, editable charts: stock levels, cost by scenario, budget use, where the
+    money goes, the frontier of a sweep, cost by member."""
     stock = results.table("Stockpiles")
     if stock and stock.rows:
-        years = sorted({r[2] for r in stock.rows})
-        pairs = sorted({(r[0], r[1]) for r in stock.rows})
-        ws = _chart_data(wb)
-        put(ws, 1, 1, "year")
-        for j, (c, k) in enumerate(pairs, start=2):
-            put(ws, 1, j, f"{c} {k}")
-        level = {(r[0], r[1], r[2]): r[4] for r in stock.rows}
-        for i, y in enumerate(years, start=2):
-            put(ws, i, 1, y)
-            for j, (c, k) in enumerate(pairs, start=2):
-                put(ws, i, j, level.get((c, k, y), 0.0), "#,##0.0")
-        # one chart per commodity (members as lines): tonnes of gallium and of
-        # graphite on one axis would hide the small stockpiles
-        commodities = sorted({k for _, k in pairs})
-        for n, k in enumerate(commodities[:MAX_STOCK_CHARTS]):
-            chart = LineChart()
-            chart.title = f"Planned {k} stockpile (t)"
-            chart.y_axis.title = "t"
-            chart.height, chart.width = 7, 12
-            for j, (_, kk) in enumerate(pairs, start=2):
-                if kk == k:
-                    chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=len(years) + 1),
-                                   titles_from_data=True)
-            for series in chart.series:
-                series.smooth = False  # a stock level moves in steps, not curves
-            chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(years) + 1))
-            anchor = f"{get_column_letter(11 + 8 * (n % 2))}{2 + 15 * (n // 2)}"
-            wb["Stockpiles"].add_chart(chart, anchor)
+        _stock_charts(wb, stock)
     scen = results.table("Scenarios")
     if scen and scen.rows:
-        _bar_chart(wb["Scenarios"], "Cost by scenario (MUSD)", len(scen.rows), "I2",
+        _bar_chart(wb["Scenarios"], scen, "cost (MUSD)", "Cost by scenario (MUSD)", "I2",
                    height=max(7, 0.6 * len(scen.rows)))
     budgets = results.table("Budgets")
     if budgets and budgets.rows:
-        data = _chart_data(wb)
-        col = data.max_column + 2
-        put(data, 1, col, "budget row")
-        put(data, 1, col + 1, "budget (MUSD)")
-        put(data, 1, col + 2, "worst-case spend (MUSD)")
-        for i, row in enumerate(budgets.rows, start=2):
-            put(data, i, col, f"{row[0]} {row[1]}")
-            put(data, i, col + 1, row[2])
-            put(data, i, col + 2, row[3])
-        chart = BarChart()
-        chart.title = "Budget and worst-case spend (MUSD)"
-        chart.height, chart.width = 9, 20
-        last = len(budgets.rows) + 1
-        chart.add_data(Reference(data, min_col=col + 1, max_col=col + 2, min_row=1, max_row=last),
-                       titles_from_data=True)
-        chart.set_categories(Reference(data, min_col=col, min_row=2, max_row=last))
-        wb["Budgets"].add_chart(chart, "G2")
+        _budget_chart(wb, budgets)
     costs = results.table("Costs")
     if costs and costs.rows:
-        _bar_chart(wb["Costs"], "Where the money goes (MUSD, discounted, expected)",
-                   len(costs.rows), "E2")
+        _bar_chart(wb["Costs"], costs, "MUSD (discounted, expected)",
+                   "Where the money goes (MUSD, discounted, expected)", "E2")
     frontier = results.table("Frontier")
     if frontier and frontier.rows:
         _frontier_charts(wb["Frontier"], frontier)
     members = results.table("Members")
     if members and members.rows:
-        ws = wb["Members"]
-        chart = BarChart()
-        chart.grouping = "stacked"
-        chart.overlap = 100
-        chart.title = "Cost by member (MUSD): first stage and expected scenario cost"
-        chart.height, chart.width = 8, 16
-        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1,
-                                 max_row=len(members.rows) + 1), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(members.rows) + 1))
-        ws.add_chart(chart, "G2")
+        _member_chart(wb["Members"], members)
 
 
 def _frontier_charts(ws, frontier: Table) -> None:

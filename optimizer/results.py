@@ -15,6 +15,7 @@ from instance import ALL, Instance
 from models.costs import FIRST_STAGE_TERMS, SCENARIO_TERMS
 from models.factors import ScenarioData
 from models.index import ModelIndex
+from optimizer.summary import KEYS, PLAN, Key
 
 TOL = 1e-6
 NOISE_MUSD = 1e-9
@@ -42,10 +43,19 @@ class Table:
 
 @dataclass(frozen=True)
 class Metric:
+    """One Summary row: key, value, unit and meaning."""
+
     key: str
     value: object
     unit: str = ""
     note: str = ""
+
+
+def metric(key: str, value, note: str | None = None, keys: dict[str, Key] = KEYS) -> Metric:
+    """A Summary row for ``key``, with its unit and meaning from :mod:`optimizer.summary`
+    (``note`` replaces the meaning)."""
+    k = keys[key]
+    return Metric(key, value, k.unit, k.meaning if note is None else note)
 
 
 @dataclass
@@ -59,12 +69,14 @@ class Results:
     def value(self, key: str):
         return next((m.value for m in self.summary if m.key == key), None)
 
-    def set(self, key: str, value, unit: str = "", note: str = "") -> None:
+    def set(self, key: str, value) -> None:
+        """Set a Summary key (one of :data:`optimizer.summary.KEYS`), adding its row."""
+        new = metric(key, value)
         for i, m in enumerate(self.summary):
             if m.key == key:
-                self.summary[i] = Metric(key, value, unit or m.unit, note or m.note)
+                self.summary[i] = new
                 return
-        self.summary.append(Metric(key, value, unit, note))
+        self.summary.append(new)
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -228,59 +240,42 @@ def assemble(
     solve_seconds: float,
 ) -> Results:
     """The report's Summary and tables from the plan and its scenario summaries."""
-    instance = ix.instance
-    st = instance.settings
-    year = st.calendar_year
-    members = list(ix.members)
-    probs = [s.probability for s in scenarios]
-    expected = sum(s.probability * s.cost for s in scenarios)
-    exp_short_t = sum(s.probability * s.shortage_t for s in scenarios)
-    exp_short_cost = sum(s.probability * s.shortage_cost for s in scenarios)
-    scen_rows = [(s.id, s.probability, s.cost, s.shortage_t, s.shortage_cost, s.release_t,
-                  s.support) for s in scenarios]
-    short_rows = [row for s in scenarios for row in s.shortfalls]
-    budget_rows = []
-    for i, (c, t, budget) in enumerate(ix.budgets):
-        worst = max((s.budget_spend.get(i, 0.0) for s in scenarios), default=0.0)
-        budget_rows.append((c, year(t), budget, worst, worst / budget if budget > 0 else None))
-    member_rows = [
-        (c, first.member_cost[c], sum(s.probability * s.member_cost[c] for s in scenarios),
-         sum(s.probability * s.member_shortage.get(c, 0.0) for s in scenarios),
-         sum(s.probability * s.member_support.get(c, 0.0) for s in scenarios))
-        for c in members
-    ]
-    cost_rows = [(term.label, "first stage", first.terms[term.key])
-                 for term in FIRST_STAGE_TERMS]
-    cost_rows += [(term.label, "scenarios (expected)",
-                   sum(s.probability * s.terms[term.key] for s in scenarios))
-                  for term in SCENARIO_TERMS]
-    cvar_value = cvar([s.cost for s in scenarios], probs, st.cvar_alpha)
-    summary = [
-        Metric("status", status),
-        Metric("objective_musd", objective, "MUSD", "the objective value of the plan"),
-        Metric("best_bound_musd", bound, "MUSD", "the solver's best bound"),
-        Metric("mip_gap", gap, "fraction", "relative gap between plan and bound"),
-        Metric("first_stage_cost_musd", first.cost, "MUSD",
-               "FS: projects, purchases, facilities"),
-        Metric("expected_scenario_cost_musd", expected, "MUSD", "Σ π_s Z_s"),
-        Metric("cvar_musd", cvar_value, "MUSD", f"CVaR at α = {st.cvar_alpha:g} of Z_s"),
-        Metric("expected_shortage_t", exp_short_t, "t", "Σ_s π_s Σ e"),
-        Metric("expected_shortage_cost_musd", exp_short_cost, "MUSD", "discounted, expected"),
-        Metric("capex_committed_musd", first.capex, "MUSD", "Σ C_p n[p,t], undiscounted"),
-        Metric("units_built", first.units, "count", "Σ n[p,t]"),
-        Metric("coordination", st.coordination),
-        Metric("risk_weight", st.risk_weight, "", "λ"),
-        Metric("build_seconds", build_seconds, "s"),
-        Metric("solve_seconds", solve_seconds, "s"),
-    ]
-    musd, t_fmt, pct = "#,##0.000", "#,##0.0", "0.0%"
-    tables = [
+    st = ix.instance.settings
+    expected = {
+        name: sum(s.probability * getattr(s, name) for s in scenarios)
+        for name in ("cost", "shortage_t", "shortage_cost")
+    }
+    values = {
+        "status": status, "objective_musd": objective, "best_bound_musd": bound,
+        "mip_gap": gap, "first_stage_cost_musd": first.cost,
+        "expected_scenario_cost_musd": expected["cost"],
+        "cvar_musd": cvar([s.cost for s in scenarios], [s.probability for s in scenarios],
+                          st.cvar_alpha),
+        "expected_shortage_t": expected["shortage_t"],
+        "expected_shortage_cost_musd": expected["shortage_cost"],
+        "capex_committed_musd": first.capex, "units_built": first.units,
+        "coordination": st.coordination, "risk_weight": st.risk_weight,
+        "build_seconds": build_seconds, "solve_seconds": solve_seconds,
+    }
+    notes = {"cvar_musd": f"CVaR at α = {st.cvar_alpha:g} of Z_s, computed from the plan"}
+    summary = [metric(k.key, values[k.key], notes.get(k.key)) for k in PLAN if k.key in values]
+    return Results(st.title, summary, plan_tables(ix, first, scenarios))
+
+
+MUSD_FORMAT, T_FORMAT, PERCENT = "#,##0.000", "#,##0.0", "0.0%"
+
+
+def plan_tables(ix: ModelIndex, first: FirstStage, scenarios: list[ScenarioSummary]) -> list:
+    """Investments, Screened, Stockpiles, Scenarios, Shortfalls, Budgets, Members, Costs."""
+    musd, t_fmt = MUSD_FORMAT, T_FORMAT
+    return [
         Table("Investments",
               ("project", "name", "location", "sponsor", "output", "units", "start year",
                "first output year", "capex (MUSD)"),
               first.investments, {"capex (MUSD)": musd}),
         Table("Screened", ("project", "name", "location", "output", "note"),
-              [(p.id, p.name, p.country, p.output, p.note) for p in instance.screened_projects]),
+              [(p.id, p.name, p.country, p.output, p.note)
+               for p in ix.instance.screened_projects]),
         Table("Stockpiles",
               ("member", "commodity", "year", "purchase (t)", "planned level (t)", "floor (t)",
                "capacity (t)", "facility open"),
@@ -289,27 +284,59 @@ def assemble(
         Table("Scenarios",
               ("scenario", "probability", "cost (MUSD)", "shortage (t)",
                "shortage cost (MUSD)", "release (t)", "floor support (MUSD)"),
-              scen_rows, {"probability": "0.000", "cost (MUSD)": musd, "shortage (t)": t_fmt,
-                          "shortage cost (MUSD)": musd, "release (t)": t_fmt,
-                          "floor support (MUSD)": musd}),
+              [(s.id, s.probability, s.cost, s.shortage_t, s.shortage_cost, s.release_t,
+                s.support) for s in scenarios],
+              {"probability": "0.000", "cost (MUSD)": musd, "shortage (t)": t_fmt,
+               "shortage cost (MUSD)": musd, "release (t)": t_fmt,
+               "floor support (MUSD)": musd}),
         Table("Shortfalls",
               ("scenario", "member", "commodity", "year", "demand (t)", "shortage (t)"),
-              short_rows, {"demand (t)": t_fmt, "shortage (t)": t_fmt}),
-        Table("Budgets",
-              ("member", "year", "budget (MUSD)", "worst-case spend (MUSD)", "utilisation"),
-              budget_rows, {"budget (MUSD)": musd, "worst-case spend (MUSD)": musd,
-                            "utilisation": pct}),
-        Table("Members",
-              ("member", "first-stage cost (MUSD)", "expected scenario cost (MUSD)",
-               "expected shortage (t)", "floor support paid (MUSD)"),
-              member_rows, {"first-stage cost (MUSD)": musd,
-                            "expected scenario cost (MUSD)": musd,
-                            "expected shortage (t)": t_fmt,
-                            "floor support paid (MUSD)": musd}),
-        Table("Costs", ("cost", "stage", "MUSD (discounted, expected)"), cost_rows,
-              {"MUSD (discounted, expected)": musd}),
+              [row for s in scenarios for row in s.shortfalls],
+              {"demand (t)": t_fmt, "shortage (t)": t_fmt}),
+        _budgets(ix, scenarios),
+        _members(ix, first, scenarios),
+        _costs(first, scenarios),
     ]
-    return Results(st.title, summary, tables)
+
+
+def _budgets(ix: ModelIndex, scenarios: list[ScenarioSummary]) -> Table:
+    """Each budget row against its worst-case spend over the scenarios."""
+    year = ix.instance.settings.calendar_year
+    rows = []
+    for i, (c, t, budget) in enumerate(ix.budgets):
+        worst = max((s.budget_spend.get(i, 0.0) for s in scenarios), default=0.0)
+        rows.append((c, year(t), budget, worst, worst / budget if budget > 0 else None))
+    return Table("Budgets",
+                 ("member", "year", "budget (MUSD)", "worst-case spend (MUSD)", "utilisation"),
+                 rows, {"budget (MUSD)": MUSD_FORMAT, "worst-case spend (MUSD)": MUSD_FORMAT,
+                        "utilisation": PERCENT})
+
+
+def _members(ix: ModelIndex, first: FirstStage, scenarios: list[ScenarioSummary]) -> Table:
+    """MODEL.md's costs by member: who pays, who is protected."""
+    def expected(field: str, c: str) -> float:
+        return sum(s.probability * getattr(s, field).get(c, 0.0) for s in scenarios)
+
+    rows = [(c, first.member_cost[c], expected("member_cost", c),
+             expected("member_shortage", c), expected("member_support", c))
+            for c in ix.members]
+    return Table("Members",
+                 ("member", "first-stage cost (MUSD)", "expected scenario cost (MUSD)",
+                  "expected shortage (t)", "floor support paid (MUSD)"),
+                 rows, {"first-stage cost (MUSD)": MUSD_FORMAT,
+                        "expected scenario cost (MUSD)": MUSD_FORMAT,
+                        "expected shortage (t)": T_FORMAT,
+                        "floor support paid (MUSD)": MUSD_FORMAT})
+
+
+def _costs(first: FirstStage, scenarios: list[ScenarioSummary]) -> Table:
+    """Every cost term of the model (:mod:`models.costs`), first stage and expected."""
+    rows = [(term.label, "first stage", first.terms[term.key]) for term in FIRST_STAGE_TERMS]
+    rows += [(term.label, "scenarios (expected)",
+              sum(s.probability * s.terms[term.key] for s in scenarios))
+             for term in SCENARIO_TERMS]
+    return Table("Costs", ("cost", "stage", "MUSD (discounted, expected)"), rows,
+                 {"MUSD (discounted, expected)": MUSD_FORMAT})
 
 
 def empty_results(
@@ -318,19 +345,8 @@ def empty_results(
 ) -> Results:
     """Summary of a solve without a plan (infeasible or error): every key, values blank."""
     st = instance.settings
-    keys = [
-        ("objective_musd", "MUSD"), ("best_bound_musd", "MUSD"), ("mip_gap", "fraction"),
-        ("first_stage_cost_musd", "MUSD"), ("expected_scenario_cost_musd", "MUSD"),
-        ("cvar_musd", "MUSD"), ("expected_shortage_t", "t"),
-        ("expected_shortage_cost_musd", "MUSD"), ("capex_committed_musd", "MUSD"),
-        ("units_built", "count"),
-    ]
-    summary = [Metric("status", status)]
-    summary += [Metric(k, bound if k == "best_bound_musd" else None, u) for k, u in keys]
-    summary += [
-        Metric("coordination", st.coordination),
-        Metric("risk_weight", st.risk_weight),
-        Metric("build_seconds", build_seconds, "s"),
-        Metric("solve_seconds", solve_seconds, "s"),
-    ]
+    values = {"status": status, "best_bound_musd": bound, "coordination": st.coordination,
+              "risk_weight": st.risk_weight, "build_seconds": build_seconds,
+              "solve_seconds": solve_seconds}
+    summary = [metric(k.key, values.get(k.key)) for k in PLAN if k.key != "engine"]
     return Results(st.title, summary, [])

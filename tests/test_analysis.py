@@ -97,10 +97,9 @@ def test_value_of_coordination_is_negative_when_the_joint_budget_binds():
 def test_risk_sweep_gives_non_increasing_cvar():
     frontier = sweep_instance(small_case(), "risk_weight", [0.0, 0.3, 0.6, 0.9, 1.0],
                               mip_gap=GAP)
-    cvar = [row[frontier.columns.index("CVaR (MUSD)")] for row in frontier.rows]
+    cvar = frontier.column("CVaR (MUSD)")
     assert all(b <= a + 1e-6 for a, b in zip(cvar, cvar[1:], strict=False))
-    expected = [row[frontier.columns.index("expected total cost (MUSD)")]
-                for row in frontier.rows]
+    expected = frontier.column("expected total cost (MUSD)")
     assert all(b >= a - 1e-6 for a, b in zip(expected, expected[1:], strict=False))
 
 

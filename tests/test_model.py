@@ -37,7 +37,7 @@ def objective(instance: Instance) -> float:
 def test_case_a_stockpile_covers_the_embargo():
     run = solve_instance(case_a(), mip_gap=GAP)
     assert run.outcome.objective == pytest.approx(0.1, abs=1e-9)
-    bought = sum(r[3] for r in run.results.table("Stockpiles").rows)
+    bought = sum(run.results.table("Stockpiles").column("purchase (t)"))
     assert bought >= 100 - 1e-6  # any b >= 100 t is optimal
     assert run.results.value("expected_shortage_t") == pytest.approx(0.0, abs=1e-9)
 
@@ -55,7 +55,7 @@ def test_case_b_domestic_project_is_built():
     run = solve_instance(case_b(with_project=True), mip_gap=GAP)
     assert run.outcome.objective == pytest.approx(0.13, abs=1e-9)
     assert run.results.value("units_built") == 1
-    assert [r[0] for r in run.results.table("Investments").rows] == ["dom"]
+    assert run.results.table("Investments").column("project") == ["dom"]
 
 
 def test_release_only_in_disruption_years():

@@ -1,0 +1,90 @@
+"""The report's Summary keys, once: each key's spelling, unit and meaning.
+
+Other people's scripts read these keys (WORKBOOK.md); the results (:mod:`optimizer.results`),
+the report writer, the terminal summary (:mod:`optimizer.cli`) and the tests all take them
+from here. A key missing from this list cannot be set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Key:
+    """One Summary row: ``key`` in column A, its ``unit`` in C and ``meaning`` in D."""
+
+    key: str
+    unit: str = ""
+    meaning: str = ""
+
+
+PLAN = (
+    Key("status", "", "optimal, feasible (stopped at a limit with a plan), infeasible or "
+                      "error"),
+    Key("objective_musd", "MUSD", "the objective value of the plan"),
+    Key("best_bound_musd", "MUSD", "the solver's best bound"),
+    Key("mip_gap", "fraction", "relative gap between plan and bound"),
+    Key("first_stage_cost_musd", "MUSD", "FS: projects, purchases, facilities"),
+    Key("expected_scenario_cost_musd", "MUSD", "Σ π_s Z_s"),
+    Key("cvar_musd", "MUSD", "CVaR_α of Z_s over the scenarios, computed from the plan"),
+    Key("expected_shortage_t", "t", "Σ_s π_s Σ e"),
+    Key("expected_shortage_cost_musd", "MUSD", "discounted, expected"),
+    Key("capex_committed_musd", "MUSD", "Σ C_p n[p,t], undiscounted"),
+    Key("units_built", "count", "Σ n[p,t]"),
+    Key("coordination", "", "the mode solved"),
+    Key("risk_weight", "", "λ"),
+    Key("build_seconds", "s", "time to build the model"),
+    Key("solve_seconds", "s", "time to solve it"),
+    Key("engine", "", "ef: the extensive form, one HiGHS solve; ph: progressive hedging "
+                      "(mpi-sppy) over the scenarios"),
+)
+"""Every solve's Summary, in this order (WORKBOOK.md's keys and a few more)."""
+
+PROGRESSIVE_HEDGING = (
+    Key("ranks", "count", "MPI ranks"),
+    Key("bundle", "scenarios", "scenarios per PH subproblem"),
+    Key("iterations", "count", "PH iterations"),
+    Key("ph_seconds", "s", "the MPI run, launch to result"),
+    Key("ph_peak_rss_mb", "MB", "largest rank"),
+)
+"""Added by ``solve --engine ph``."""
+
+ANALYSIS = (
+    Key("independent_objective_musd", "MUSD", "What the programme costs if each member "
+        "plans alone, with no transfers between members and no joint (ALL) budget."),
+    Key("value_of_coordination_musd", "MUSD", "What coordinating saves: independent cost "
+        "minus coordinated cost."),
+    Key("eev_musd", "MUSD", "What a plan made for the average scenario really costs across "
+        "the scenarios (EEV, the best such plan)."),
+    Key("vss_musd", "MUSD", "What planning for uncertainty is worth: EEV minus the "
+        "stochastic plan's cost (VSS)."),
+    Key("ws_musd", "MUSD", "What the programme would cost if we knew in advance which "
+        "scenario comes (wait-and-see, WS)."),
+    Key("evpi_musd", "MUSD", "What perfect foresight would be worth: the stochastic plan's "
+        "cost minus WS (EVPI)."),
+    Key("coordinated_objective_musd", "MUSD", "What the programme costs when the bloc plans "
+        "together and shares stock."),
+    Key("ev_objective_musd", "MUSD", "The cost the plan would promise if the future were "
+        "the average scenario (EV)."),
+)
+"""Added by ``stockpile analyze``, in the order of its Analysis sheet."""
+
+SWEEP = (
+    Key("status", "", "optimal when every run is; feasible when some run has a plan"),
+    Key("sweep", "", "the swept parameter"),
+    Key("runs", "count", "plans solved"),
+    Key("runs_with_plan", "count", "runs that found a plan"),
+    Key("best_value", "", "the swept value with the lowest objective"),
+    Key("best_objective_musd", "MUSD", "the lowest objective of the sweep"),
+    Key("coordination", "", "the mode solved"),
+)
+"""A sweep report's Summary."""
+
+TERMINAL = ("status", "objective_musd", "best_bound_musd", "mip_gap", "first_stage_cost_musd",
+            "expected_scenario_cost_musd", "cvar_musd", "expected_shortage_t", "units_built",
+            "capex_committed_musd")
+"""The keys ``stockpile solve`` prints, in this order."""
+
+KEYS: dict[str, Key] = {k.key: k for k in (*PLAN, *PROGRESSIVE_HEDGING, *ANALYSIS)}
+"""Every key of a solve or analysis report (a sweep's have their own meanings)."""
