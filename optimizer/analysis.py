@@ -19,13 +19,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from instance import COORDINATED, INDEPENDENT, Instance
 from models.factors import ScenarioData, alone, expected_value_scenario, scenario_data
 from models.index import ModelIndex
 from models.stockpile import add_ev_optimality, build_model
-from optimizer.pipeline import SolveRun, solve_instance
+from optimizer.pipeline import run_workbook, solve_instance
 from optimizer.results import Results, Table, metric
+from optimizer.run import SolveRun
 from optimizer.solve import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
 from optimizer.summary import ANALYSIS, SWEEP
 
@@ -46,9 +48,20 @@ class Figure:
 
 @dataclass
 class Analysis:
+    """The stochastic plan (RP) and the analysis figures, with notes where one needs
+    words; its report is RP's."""
+
     rp: SolveRun
     figures: dict[str, Figure]
     notes: dict[str, str]
+
+    @property
+    def results(self) -> Results:
+        return self.rp.results
+
+    @property
+    def outcome(self) -> SolveOutcome:
+        return self.rp.outcome
 
 
 def _objective(outcome: SolveOutcome) -> float | str | None:
@@ -257,39 +270,37 @@ def sweep_results(instance: Instance, parameter: str, frontier: Table) -> Result
 # =============================================================================== workbooks
 
 
+@dataclass
+class SweepRun:
+    """A sweep's report: its results, and no single solve to diagnose."""
+
+    results: Results
+    outcome: None = None
+
+
 def analyze_workbook(input_path, output=None, *, time_limit=None, mip_gap=None,
-                     progress=None, step=None):
-    """``stockpile analyze``: read → validate → RP, variants, EV, EEV, WS → write."""
-    from optimizer.pipeline import check_output_path, default_report_path, load, report_inputs
-    from optimizer.report import write_report
+                     progress=None, step=None) -> tuple[Analysis, Path]:
+    """``stockpile analyze``: the pipeline's chain with RP, the other coordination mode,
+    EV, EEV and WS between reading and writing."""
 
-    output = output or default_report_path(input_path, "analysis")
-    check_output_path(input_path, output)
-    instance, _ = load(input_path)
-    analysis = analyze_instance(instance, time_limit=time_limit, mip_gap=mip_gap,
-                                progress=progress, step=step)
-    results = analysis.rp.results
-    add_analysis(results, analysis)
-    if analysis.rp.outcome.status == INFEASIBLE:
-        from optimizer.diagnose import diagnose
+    def compute(instance: Instance) -> Analysis:
+        analysis = analyze_instance(instance, time_limit=time_limit, mip_gap=mip_gap,
+                                    progress=progress, step=step)
+        add_analysis(analysis.results, analysis)
+        return analysis
 
-        results.tables.extend(diagnose(instance).tables)
-    if analysis.rp.outcome.status != "error":
-        write_report(output, results, report_inputs(instance, analysis.rp.outcome))
-    return analysis, output
+    return run_workbook(input_path, output, compute, suffix="analysis")
 
 
 def sweep_workbook(input_path, parameter, values, output=None, *, time_limit=None,
-                   mip_gap=None, advance=None):
-    """``stockpile sweep``: one plan per value, the Frontier sheet with its chart."""
-    from optimizer.pipeline import check_output_path, default_report_path, load, report_inputs
-    from optimizer.report import write_report
+                   mip_gap=None, advance=None) -> tuple[SweepRun, Path]:
+    """``stockpile sweep``: the pipeline's chain with one plan per value; the report is
+    the Frontier sheet with its chart."""
 
-    output = output or default_report_path(input_path, f"sweep-{parameter.replace('_', '-')}")
-    check_output_path(input_path, output)
-    instance, _ = load(input_path)
-    frontier = sweep_instance(instance, parameter, values, time_limit=time_limit,
-                              mip_gap=mip_gap, advance=advance)
-    results = sweep_results(instance, parameter, frontier)
-    write_report(output, results, report_inputs(instance, None))
-    return results, output
+    def compute(instance: Instance) -> SweepRun:
+        frontier = sweep_instance(instance, parameter, values, time_limit=time_limit,
+                                  mip_gap=mip_gap, advance=advance)
+        return SweepRun(sweep_results(instance, parameter, frontier))
+
+    return run_workbook(input_path, output, compute,
+                        suffix=f"sweep-{parameter.replace('_', '-')}")

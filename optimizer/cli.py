@@ -23,15 +23,8 @@ from rich.table import Table as RichTable
 
 from optimizer import __version__
 from optimizer.io import read_instance
-from optimizer.pipeline import (
-    EXAMPLE,
-    EXIT_FAILURE,
-    EXIT_INVALID,
-    EXIT_OK,
-    InvalidInput,
-    SameFile,
-    solve_workbook,
-)
+from optimizer.pipeline import EXAMPLE, InvalidInput, SameFile, solve_workbook
+from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_OK
 from optimizer.safe_open import UnreadableWorkbook
 from optimizer.summary import ANALYSIS, TERMINAL
 from optimizer.tables import Problem
@@ -136,7 +129,7 @@ class Engine(StrEnum):
 def _solve_ph(input: Path, output, time_limit, ranks: int, bundle, rel_gap: float,
               lagrangian: bool) -> None:
     """``solve --engine ph``: progressive hedging under MPI, the same report."""
-    from optimizer.ph import solve_workbook_ph
+    from optimizer.ph.engine import ProgressiveHedging
 
     out.print(f"stockpile {__version__}: progressive hedging on {input} ({ranks} ranks"
               + (f", bundles of {bundle}" if bundle else "") + ")")
@@ -147,9 +140,10 @@ def _solve_ph(input: Path, output, time_limit, ranks: int, bundle, rel_gap: floa
         if line:
             out.print(f"  {time.perf_counter() - t0:7.1f} s  {line}", markup=False)
 
-    run, path = _handle_input_errors(lambda: solve_workbook_ph(
-        input, output, ranks=ranks, bundle=bundle, rel_gap=rel_gap, time_limit=time_limit,
-        lagrangian=lagrangian, on_line=on_line))
+    engine = ProgressiveHedging(ranks=ranks, bundle=bundle, rel_gap=rel_gap,
+                                lagrangian=lagrangian, on_line=on_line)
+    run, path = _handle_input_errors(lambda: solve_workbook(
+        input, output, engine=engine, time_limit=time_limit))
     _print_run(run, path)
     raise typer.Exit(run.exit_code)
 
@@ -330,11 +324,11 @@ def sweep(
                               f"{_fmt(run.outcome.objective, 3)} MUSD")
             bar.advance(task)
 
-        results, path = _handle_input_errors(lambda: sweep_workbook(
+        swept, path = _handle_input_errors(lambda: sweep_workbook(
             input, parameter, values, output, time_limit=time_limit, mip_gap=mip_gap,
             advance=advance))
     out.print(f"report: {path}")
-    raise typer.Exit(EXIT_OK if results.value("runs_with_plan") else 2)
+    raise typer.Exit(EXIT_OK if swept.results.value("runs_with_plan") else EXIT_INFEASIBLE)
 
 
 @app.command()
