@@ -291,23 +291,10 @@ def numeric_warnings(columns, a, lower, upper, row_lower, row_upper) -> list[str
     return out
 
 
-def solve_model(
-    model: pyo.ConcreteModel,
-    *,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    threads: int | None = None,
-    options: dict | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    log: bool = False,
-) -> SolveOutcome:
-    """Solve ``model`` (one minimising objective) with HiGHS and load the plan back."""
-    t0 = time.perf_counter()
-    columns, a, lower, upper, integer, row_lower, row_upper, cost, offset = _compile(model)
+def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool) -> highspy.Highs:
+    """A HiGHS instance holding the compiled model (one ``passModel`` call)."""
+    columns, a, lower, upper, integer, row_lower, row_upper, cost, offset = arrays
     ncol, nrow = len(columns), len(row_lower)
-    nint = int(integer.sum())
-    warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
-
     h = new_highs()
     h.setOptionValue("output_flag", bool(log))
     if threads:
@@ -318,7 +305,6 @@ def solve_model(
         h.setOptionValue("mip_rel_gap", float(mip_gap))
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
-
     lp = highspy.HighsLp()
     lp.num_col_ = ncol
     lp.num_row_ = nrow
@@ -334,29 +320,74 @@ def solve_model(
     lp.a_matrix_.start_ = a.indptr
     lp.a_matrix_.index_ = a.indices
     lp.a_matrix_.value_ = a.data
-    if nint:
+    if integer.any():
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in integer
         ]
     h.passModel(lp)
+    return h
+
+
+def _watch(h: highspy.Highs, progress: Callable[[Progress], None]) -> None:
+    """Send the MIP's log and improving-solution events to ``progress`` (MUSD)."""
+
+    def on_event(event):
+        out = event.data_out
+        inc = out.mip_primal_bound / OBJECTIVE_SCALE
+        bnd = out.mip_dual_bound / OBJECTIVE_SCALE
+        progress(Progress(
+            seconds=out.running_time,
+            incumbent=inc if math.isfinite(inc) else None,
+            bound=bnd if math.isfinite(bnd) else None,
+            gap=out.mip_gap if math.isfinite(out.mip_gap) else None,
+            nodes=int(out.mip_node_count),
+        ))
+
+    h.cbMipLogging += on_event
+    h.cbMipImprovingSolution += on_event
+
+
+def _status(model_status, has_solution: bool, termination: str,
+            time_limit: float | None) -> tuple[str, str]:
+    """WORKBOOK.md's status of a HiGHS outcome, and why there is no plan (for ``error``)."""
+    S = highspy.HighsModelStatus
+    if model_status == S.kOptimal:
+        return OPTIMAL, ""
+    if model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        return INFEASIBLE, ""
+    if has_solution and model_status in (
+        S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound,
+        S.kObjectiveTarget,
+    ):
+        return FEASIBLE, ""
+    if model_status == S.kTimeLimit:
+        return ERROR, f"the time limit ({time_limit:g} s) was reached before any plan was found"
+    return ERROR, f"HiGHS stopped with status '{termination}'"
+
+
+def solve_model(
+    model: pyo.ConcreteModel,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    options: dict | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    log: bool = False,
+) -> SolveOutcome:
+    """Solve ``model`` (one minimising objective) with HiGHS and load the plan back."""
+    t0 = time.perf_counter()
+    arrays = _compile(model)
+    columns, a, lower, upper, integer, row_lower, row_upper, _cost, offset = arrays
+    ncol, nrow = len(columns), len(row_lower)
+    nint = int(integer.sum())
+    warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
+    h = _highs(arrays, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+               options=options, log=log)
     handoff = time.perf_counter() - t0
-
     if progress is not None and nint:
-        def on_event(event):
-            out = event.data_out
-            inc = out.mip_primal_bound / OBJECTIVE_SCALE
-            bnd = out.mip_dual_bound / OBJECTIVE_SCALE
-            progress(Progress(
-                seconds=out.running_time,
-                incumbent=inc if math.isfinite(inc) else None,
-                bound=bnd if math.isfinite(bnd) else None,
-                gap=out.mip_gap if math.isfinite(out.mip_gap) else None,
-                nodes=int(out.mip_node_count),
-            ))
-
-        h.cbMipLogging += on_event
-        h.cbMipImprovingSolution += on_event
+        _watch(h, progress)
     h.HandleKeyboardInterrupt = True
 
     t1 = time.perf_counter()
@@ -364,7 +395,6 @@ def solve_model(
         h.solve()
     solve_seconds = time.perf_counter() - t1
     name = solver_name()
-
     if ncol == 0:
         return SolveOutcome(OPTIMAL, "optimal", offset, offset, 0.0, handoff, solve_seconds,
                             0, nrow, 0, name, warnings=warnings)
@@ -374,32 +404,14 @@ def solve_model(
         raise SolveInterrupted("the solve was interrupted")
     termination = h.modelStatusToString(model_status)
     info = h.getInfo()
-    S = highspy.HighsModelStatus
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     objective = info.objective_function_value / OBJECTIVE_SCALE if has_solution else None
     if nint:
         bound = info.mip_dual_bound / OBJECTIVE_SCALE
         bound = bound if math.isfinite(bound) else None
     else:
-        bound = objective if model_status == S.kOptimal else None
-
-    if model_status == S.kOptimal:
-        status = OPTIMAL
-    elif model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-        status = INFEASIBLE
-    elif has_solution and model_status in (
-        S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound,
-        S.kObjectiveTarget,
-    ):
-        status = FEASIBLE
-    else:
-        status = ERROR
-    reason = ""
-    if status == ERROR:
-        if model_status == S.kTimeLimit:
-            reason = f"the time limit ({time_limit:g} s) was reached before any plan was found"
-        else:
-            reason = f"HiGHS stopped with status '{termination}'"
+        bound = objective if model_status == highspy.HighsModelStatus.kOptimal else None
+    status, reason = _status(model_status, has_solution, termination, time_limit)
 
     if status in (OPTIMAL, FEASIBLE):
         values = h.getSolution().col_value

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 def incumbent_classes():
     """The hub class and its incumbent extension (built lazily: mpi-sppy is optional)."""
-    from mpisppy.cylinders.hub import PHHub
-    from mpisppy.cylinders.spwindow import Field
+    return _hub_class(), _extension_class()
+
+
+def _extension_class():
+    """The hub extension that tries incumbent plans."""
     from mpisppy.extensions.xhatclosest import XhatClosest
 
     class InHubIncumbents(XhatClosest):
@@ -75,6 +78,14 @@ def incumbent_classes():
                 spcomm = self.opt.spcomm
                 spcomm.BestInnerBound = spcomm.InnerBoundUpdate(best, char="E")
 
+    return InHubIncumbents
+
+
+def _hub_class():
+    """The PH hub that counts the extension's incumbents toward the gap."""
+    from mpisppy.cylinders.hub import PHHub
+    from mpisppy.cylinders.spwindow import Field
+
     class IncumbentHub(PHHub):
         """A PH hub that also counts its own incumbents toward the gap: mpi-sppy's hub
         only stops on the gap when an incumbent spoke exists."""
@@ -90,4 +101,4 @@ def incumbent_classes():
                 self.screen_trace()
             return self.determine_termination(screen_trace)
 
-    return IncumbentHub, InHubIncumbents
+    return IncumbentHub
