@@ -84,3 +84,20 @@ def small_case() -> Instance:
     )
 
 
+
+
+def hedging_case(**settings) -> Instance:
+    """A stockpile that does not pay on average but cuts the worst case: two years,
+    r = 0, 100 t of demand in year 2, a CHN arc of 200 t/yr at 1,000 USD/t, an embargo on
+    CHN in year 2 with probability 0.1, shortage at 5,000 USD/t and holding at 1,000
+    USD/t/yr (stock left at the end keeps its 1,000 USD/t)."""
+    return Instance(
+        settings=Settings(first_year=2030, horizon_years=2, discount_rate=0.0, **settings),
+        countries=(Country("USA", True), Country("CHN", False)),
+        commodities=(Commodity("ga", price=1000.0, shortage_cost=5000.0, holding_cost=1000.0),),
+        scenarios=(Scenario("normal", 0.9), Scenario("embargo", 0.1)),
+        demand=(Demand("USA", "ga", 2, 100.0),),
+        supply=(SupplyArc("USA", "ga", "CHN", 200.0),),
+        stockpiles=(Stockpile("USA", "ga"),),
+        shocks=(Shock("embargo", "supply", 0.0, "ga", "CHN", start=2),),
+    )

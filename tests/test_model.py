@@ -10,7 +10,7 @@ import random
 from dataclasses import replace
 
 import pytest
-from instances import case_a, case_b, small_case
+from instances import case_a, case_b, hedging_case, small_case
 
 from instance import (
     Budget,
@@ -168,15 +168,24 @@ def test_independent_equals_coordinated_for_one_member():
     assert independent == pytest.approx(coordinated, rel=1e-9)
 
 
-def test_transfers_share_stock_only_when_coordinated():
-    inst = small_case()
-    assert objective(inst) <= objective(inst.with_settings(coordination="independent")) + 1e-9
-
-
 def test_cvar_weight_trades_expected_cost_for_tail_cost():
-    inst = small_case()
-    neutral = solve_instance(inst, mip_gap=GAP).results
-    averse = solve_instance(inst.with_settings(risk_weight=0.9), mip_gap=GAP).results
-    assert averse.value("cvar_musd") <= neutral.value("cvar_musd") + 1e-7
-    assert averse.value("expected_scenario_cost_musd") + averse.value(
-        "first_stage_cost_musd") >= neutral.value("objective_musd") - 1e-7
+    """Hedging case (tests/instances.py). Risk-neutral: a tonne bought costs 1,000 now and
+    saves 5,000 only in the embargo (probability 0.1), so nothing is bought: expected cost
+    0.9·0.1 + 0.1·0.5 = 0.14, CVaR_0.9 = Z_embargo = 0.5 (100 t short). With λ = 0.9 each
+    tonne bought in year 2 (released there in the embargo, kept at its value otherwise)
+    costs 0.001 and lowers Z_embargo by 0.005 until it meets Z_normal = 0.1 at 80 t:
+    CVaR 0.1, expected cost 0.08 + 0.1 = 0.18, objective 0.08 + 0.1·0.1 + 0.9·0.1 = 0.18."""
+    neutral = solve_instance(hedging_case(), mip_gap=GAP)
+    averse = solve_instance(hedging_case(risk_weight=0.9), mip_gap=GAP)
+
+    def expected_total(run):
+        return (run.results.value("first_stage_cost_musd")
+                + run.results.value("expected_scenario_cost_musd"))
+
+    assert neutral.results.value("cvar_musd") == pytest.approx(0.5, abs=1e-9)
+    assert expected_total(neutral) == pytest.approx(0.14, abs=1e-9)
+    assert sum(neutral.results.table("Stockpiles").column("purchase (t)")) == pytest.approx(
+        0.0, abs=1e-9)
+    assert averse.results.value("cvar_musd") == pytest.approx(0.1, abs=1e-9)
+    assert expected_total(averse) == pytest.approx(0.18, abs=1e-9)
+    assert averse.outcome.objective == pytest.approx(0.18, abs=1e-9)
