@@ -163,3 +163,11 @@ def test_no_function_over_80_lines():
                 if lines > MAX_FUNCTION_LINES:
                     long[f"{path.relative_to(ROOT)}:{node.name}"] = lines
     assert long == {}
+
+
+def test_the_readme_layout_names_every_module():
+    text = (ROOT / "README.md").read_text()
+    layout = text[text.index("## Layout"):]
+    for path in project_modules().values():
+        name = path.parent.name + "/" if path.name == "__init__.py" else path.name
+        assert name in layout, f"README's Layout does not name {path.relative_to(ROOT)}"
