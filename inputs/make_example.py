@@ -1,4 +1,4 @@
-"""Write the example input workbook ``inputs/us_mexico.xlsx`` from the tables beside it.
+"""Write the example input workbook ``inputs/north_america.xlsx`` from the tables beside it.
 
     python inputs/make_example.py
 
@@ -32,7 +32,7 @@ from optimizer import schema
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "example_data"
-OUTPUT = HERE / "us_mexico.xlsx"
+OUTPUT = HERE / "north_america.xlsx"
 
 ILLUSTRATIVE = "illustrative"
 ABOUT_HEADER = ["sheet", "item", "value used", "unit", "source", "url", "note"]

@@ -87,7 +87,7 @@ def validate(
 ) -> None:
     """Check a workbook and print every problem with its cell (exit 0 clean, 1 problems).
 
-    Example: stockpile validate inputs/us_mexico.xlsx
+    Example: stockpile validate inputs/north_america.xlsx
     """
     try:
         result = read_instance(input)
@@ -198,7 +198,7 @@ def solve(
 ) -> None:
     """Validate, build, solve and write the report.
 
-    Example: stockpile solve inputs/us_mexico.xlsx -o reports/plan.xlsx --mip-gap 1e-4
+    Example: stockpile solve inputs/north_america.xlsx -o reports/plan.xlsx --mip-gap 1e-4
 
     Many scenarios: stockpile solve big.xlsx --engine ph --ranks 2 --bundle 10 --no-lagrangian
     """
@@ -244,7 +244,7 @@ def analyze(
     """Solve the plan and answer the planner's questions: value of coordination, VSS and
     EVPI (writes an Analysis sheet and six Summary keys).
 
-    Example: stockpile analyze inputs/us_mexico.xlsx -o reports/us_mexico-analysis.xlsx
+    Example: stockpile analyze inputs/north_america.xlsx -o reports/north_america-analysis.xlsx
     """
     from optimizer.analysis import ORDER, analyze_workbook
 
@@ -298,7 +298,7 @@ def sweep(
     """Solve one plan per value of a budget scale, price-floor scale or risk weight and
     write a Frontier sheet with a chart.
 
-    Example: stockpile sweep inputs/us_mexico.xlsx --risk-weight 0,0.25,0.5,0.75,1
+    Example: stockpile sweep inputs/north_america.xlsx --risk-weight 0,0.25,0.5,0.75,1
     """
     from rich.progress import Progress
 
@@ -348,7 +348,7 @@ def sample(
     """Turn the Risks sheet (a risk register) into N equally likely sampled scenarios,
     written as an ordinary input workbook.
 
-    Example: stockpile sample inputs/us_mexico.xlsx --scenarios 1000 --seed 7 -o big.xlsx
+    Example: stockpile sample inputs/north_america.xlsx --scenarios 1000 --seed 7 -o big.xlsx
     """
     from optimizer.pipeline import check_output_path, load
     from optimizer.sample import write_sample

@@ -22,7 +22,7 @@ from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL, SolveOutcome, 
 
 # Exit codes of WORKBOOK.md
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_FAILURE = 0, 1, 2, 3
-EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "us_mexico.xlsx"
+EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "north_america.xlsx"
 
 
 class InvalidInput(Exception):
