@@ -307,8 +307,19 @@ def coalitions(
     with Progress(*columns, console=out, transient=True) as bar:
         task = bar.add_task("reading the workbook", total=None)
 
+        current = {"name": "", "last": 0.0}
+
         def on_start(i, total, name):
+            current["name"] = name
             bar.update(task, total=total, description=f"solving {name}")
+
+        def progress(event):
+            now = time.monotonic()
+            if now - current["last"] >= 0.5:
+                current["last"] = now
+                gap = "" if event.gap is None else f", gap {100 * event.gap:.2f} %"
+                bar.update(task, description=f"solving {current['name']}: "
+                                             f"{event.seconds:.0f} s{gap}")
 
         def on_solved(solve, savings):
             cost = "-" if solve.cost is None else f"{solve.cost:,.6f} MUSD"
@@ -321,8 +332,8 @@ def coalitions(
         def run():
             try:
                 return coalitions_workbook(input, output, members=listed, time_limit=time_limit,
-                                           mip_gap=mip_gap, on_start=on_start,
-                                           on_solved=on_solved)
+                                           mip_gap=mip_gap, progress=progress,
+                                           on_start=on_start, on_solved=on_solved)
             except CoalitionRequest as exc:
                 err.print(f"error   {exc}", markup=False)
                 raise typer.Exit(EXIT_INVALID) from None

@@ -226,9 +226,11 @@ def findings(run: CoalitionRun) -> list[str]:
     out = []
     if not run.full_workbook_bloc:
         outside = [m for m in run.instance.members if m not in grand]
-        out.append(f"Only {_list(members)} are played: {_list(outside)} "
-                   f"{'is' if len(outside) == 1 else 'are'} treated as outside countries in "
-                   "every coalition, and budget rows for ALL members are not applied.")
+        one_in, one_out = len(members) == 1, len(outside) == 1
+        out.append(f"Only {_list(members)} {'is' if one_in else 'are'} played: "
+                   f"{_list(outside)} {'is' if one_out else 'are'} treated as "
+                   f"{'an outside country' if one_out else 'outside countries'} in every "
+                   "coalition, and budget rows for ALL members are not applied.")
     savings = game.savings(grand)
     if savings is not None and len(members) > 1:
         alone = sum(game.cost([j]) for j in members)
