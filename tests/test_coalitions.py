@@ -195,6 +195,9 @@ def test_restriction_drops_the_rows_of_members_outside():
     assert usa.stockpiles == full.stockpiles
     assert usa.shocks == full.shocks and usa.scenarios == full.scenarios
     assert usa.settings == full.settings and usa.commodities == full.commodities
+    mex = restrict(full, [MEX])
+    assert mex.stockpiles == () and [p.id for p in mex.projects] == ["mx_li"]
+    assert mex.budgets == (Budget(MEX, 1, 3.0),)
 
 
 def test_restriction_keeps_a_project_sponsored_inside_and_all_rows_for_the_full_bloc():
