@@ -44,7 +44,7 @@ from optimizer.pipeline import (
 from optimizer.report import build_workbook, save_atomically
 from optimizer.restrict import restrict
 from optimizer.results import Results, Table
-from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL, solve_model
+from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, solve_model
 
 MAX_MEMBERS = 10
 MUSD = "#,##0.000000"
@@ -94,10 +94,6 @@ class CoalitionSolve:
     bound: float | None
     seconds: float
     reason: str = ""
-
-    @property
-    def has_plan(self) -> bool:
-        return self.status in (OPTIMAL, FEASIBLE)
 
 
 @dataclass
@@ -169,8 +165,8 @@ def solve_coalitions(
         if on_start:
             on_start(i, len(order), name)
         t0 = time.perf_counter()
-        restricted = restrict(base, coalition) if coalition != frozenset(members) else base
-        if len(coalition) == len(members):
+        restricted = restrict(base, coalition)
+        if coalition == base.member_set:
             grand = solve_instance(restricted, time_limit=time_limit, mip_gap=mip_gap,
                                    progress=progress)
             out = grand.outcome
