@@ -507,3 +507,12 @@ def test_command_reports_undefined_shares(tmp_path):
     assert "CAN has no feasible plan on its own" in findings[0]
     assert findings[-1] == ("Because a coalition has no cost, the fair shares of the savings "
                             "and their stability are undefined.")
+
+
+def test_command_never_writes_over_its_input(tmp_path):
+    source = workbook_of_three(tmp_path)
+    before = source.read_bytes()
+    result = runner.invoke(app, ["coalitions", str(source), "-o", str(source)])
+    assert result.exit_code == 1
+    assert "is the input file" in result.stderr
+    assert source.read_bytes() == before
