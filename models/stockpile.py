@@ -154,36 +154,37 @@ def add_stock_floors(m, ix: ModelIndex) -> None:
 
 
 def first_stage_cost(m, ix: ModelIndex, owner: str):
-    """``FS = Σ_t δ_t [Σ_p (crf_p C_p w[p,t] + FOM_p u[p,t]) + Σ pb_k b[c,k,t]/10^6]
-    + Σ F_ck z[c,k]`` (MUSD); ``owner`` = ``ALL`` or a member (its share ``FS_c``)."""
-    coefs, variables, const = [], [], 0.0
+    """``FS = Σ_t δ_t Σ_p (crf_p C_p w[p,t] + FOM_p u[p,t]) + Σ F_ck z[c,k]`` (MUSD);
+    ``owner`` = ``ALL`` or a member (its share ``FS_c``). Purchases are not here: the
+    tonnes bought are paid for in ``Z_s`` through the flows that supply them."""
+    coefs, variables = [], []
     for p in ix.projects:
         if owner in (ALL, p.sponsor):
             for t in ix.start_years(p):
                 coefs.append(ix.build_cost(p, t))
                 variables.append(m.n[p.id, t])
     for (c, k), s in ix.stockpiles.items():
-        if owner not in (ALL, c):
-            continue
-        price = ix.purchase_price[k] * MUSD_PER_USD
-        for t in ix.years:
-            coefs.append(ix.delta[t] * price)
-            variables.append(m.b[c, k, t])
-        if (c, k) in m.z:
+        if owner in (ALL, c) and (c, k) in m.z:
             coefs.append(s.facility_cost)
             variables.append(m.z[c, k])
-    return linear(coefs, variables, const)
+    return linear(coefs, variables)
 
 
 # ============================================================================ recourse
 
 
 def import_price(ix: ModelIndex, sc: ScenarioData, arc, t: int) -> float:
-    """``pi = p0_ako · pf[k,t,s]``, at least ``f_k`` from outside the bloc (USD/t)."""
+    """``pi = max(p0_ako · pf[k,t,s], f_cko)`` where the arc has a floor (USD/t)."""
     price = ix.arc_base_price[arc] * sc.pf.get((arc[1], t), 1.0)
-    if arc in ix.floored_arcs:
-        price = max(price, ix.commodity[arc[1]].floor)
-    return price
+    return max(price, ix.arc_floor.get(arc, price))
+
+
+def purchase_price(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> float:
+    """``pb[k,t,s] = max(pm[k,t,s], f_k)`` with ``pm = p0_k · pf``: what a budget pays for
+    a tonne bought into a stockpile (USD/t)."""
+    market = ix.commodity[k].price * sc.pf.get((k, t), 1.0)
+    floor = ix.commodity[k].floor
+    return market if floor is None else max(market, floor)
 
 
 def floor_support_rate(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> float:
@@ -197,6 +198,13 @@ def floor_support_rate(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> floa
 def release_allowed(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> bool:
     """Releases only in disruption years ``dis[k,t,s] = 1``, unless ``release_rule = any``."""
     return ix.release_any or (k, t) in sc.disrupted
+
+
+def release_bound(s, t: int) -> float | None:
+    """Upper bound of ``r[c,k,t,s]``: ``maxrel_ck`` when given, and in year 1 also the
+    initial stock (``r ≤ I[c,k,0] = init_ck``); ``None`` = unbounded."""
+    bounds = [b for b in (s.max_release, s.initial if t == 1 else None) if b is not None]
+    return min(bounds) if bounds else None
 
 
 def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: ScenarioData) -> None:
@@ -231,10 +239,10 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
     )
     # releases r[c,k,t] (disruption years only unless release_rule = any) and stock I
     release_ub = {
-        (c, k, t): (0.0, s.max_release)
+        (c, k, t): (0.0, release_bound(s, t))
         for (c, k), s in ix.stockpiles.items()
         for t in years
-        if release_allowed(ix, sc, k, t)
+        if release_allowed(ix, sc, k, t) and release_bound(s, t) != 0
     }
     blk.release = pyo.Var(
         list(release_ub), domain=pyo.NonNegativeReals, bounds=release_ub,
@@ -252,7 +260,7 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
             demand[(c, k, t)] = dd
     transfer_ub = {
         (a, b, k, t): (0.0, ix.transfer_arcs[(a, b, k)][0])
-        for (a, b, k, t) in useful_transfers(ix, import_ub, output_ub, release_ub, demand)
+        for (a, b, k, t) in useful_transfers(ix, import_ub, output_ub, release_ub, demand, m.b)
     }
     blk.transfer = pyo.Var(
         list(transfer_ub), domain=pyo.NonNegativeReals, bounds=transfer_ub,
@@ -266,7 +274,8 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
 
     add_project_capacity(blk, m, ix, output_cap)
     add_stock_balance(blk, m, ix)
-    add_balance(blk, ix, demand)
+    add_release_from_stock(blk)
+    add_balance(blk, m, ix, demand)
     add_budgets(blk, m, ix, sc)
     terms = _scenario_cost_terms(blk, ix, sc)
     # Z_s is the sum of the members' shares (every term belongs to one member)
@@ -278,13 +287,14 @@ def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: Scena
     blk.cost[ALL] = pyo.quicksum(blk.cost[c] for c in ix.members)
 
 
-def useful_transfers(ix: ModelIndex, imports, output, release, demand) -> list:
+def useful_transfers(ix: ModelIndex, imports, output, release, demand, purchases) -> list:
     """Transfer keys ``(c, c', k, t)`` that can carry flow in an optimal plan.
 
     Transfers conserve the commodity inside the bloc and cost ``xc ≥ 0``, so in some
     optimal plan every transferred tonne travels from a member with a source of ``k`` in
     year ``t`` (imports, project output, a release) to a member with a use for it (demand,
-    a project's input); an arc that no such path crosses carries nothing and is left out.
+    a project's input, a stockpile purchase); an arc that no such path crosses carries
+    nothing and is left out.
     """
     if not ix.transfer_arcs:
         return []
@@ -292,6 +302,7 @@ def useful_transfers(ix: ModelIndex, imports, output, release, demand) -> list:
     sources = {(c, k, t) for c, k, _, t in imports}
     sources |= {(c, k, t) for c, k, t in release}
     sinks = set(demand)
+    sinks |= {key for key, b in purchases.items() if b.ub is None or b.ub > 0}
     for pid, t in output:
         p = projects[pid]
         sources.add((p.sponsor, p.output, t))
@@ -335,6 +346,19 @@ def add_project_capacity(blk, m, ix: ModelIndex, output_cap) -> None:
     )
 
 
+def add_release_from_stock(blk) -> None:
+    """``r[c,k,t,s] ≤ I[c,k,t−1,s]``: a release draws only on the stock held at the start
+    of the year, so a tonne bought in year ``t`` protects from ``t+1`` on (year 1: the
+    bound ``r ≤ init_ck`` on the variable)."""
+    keys = [(c, k, t) for (c, k, t) in blk.release if t > 1]
+    blk.release_from_stock = pyo.Constraint(
+        keys,
+        rule=lambda b_, c, k, t: linear([1.0, -1.0], [b_.release[c, k, t],
+                                                      b_.stock[c, k, t - 1]]) <= 0,
+        doc="release at most the stock held at the start of the year [t]",
+    )
+
+
 def add_stock_balance(blk, m, ix: ModelIndex) -> None:
     """``I[c,k,t,s] = I[c,k,t−1,s] + b[c,k,t] − r[c,k,t,s]``, ``I[c,k,0,s] = init_ck``."""
     stock, release = blk.stock, blk.release
@@ -358,10 +382,11 @@ def add_stock_balance(blk, m, ix: ModelIndex) -> None:
     )
 
 
-def add_balance(blk, ix: ModelIndex, demand) -> None:
+def add_balance(blk, m, ix: ModelIndex, demand) -> None:
     """Balance for member ``c``, commodity ``k``, year ``t``:
     ``Σ_o m + Σ_{sp_p=c,out_p=k} q + r + Σ_{c'} x[c',c] + e
-    = D + Σ_{sp_p=c,in_p=k} a_p q + Σ_{c'} x[c,c']``."""
+    = D + Σ_{sp_p=c,in_p=k} a_p q + Σ_{c'} x[c,c'] + b[c,k,t]``: a stockpile purchase is a
+    use like demand, supplied in every scenario at that scenario's prices."""
     inflow = defaultdict(lambda: ([], []))  # (c,k,t) -> (coefs, vars)
 
     def put(key, coef, var):
@@ -384,6 +409,8 @@ def add_balance(blk, ix: ModelIndex, demand) -> None:
         put((a, k, t), -1.0, v)
     for (c, k, t), v in blk.shortage.items():
         put((c, k, t), 1.0, v)
+    for (c, k, t), v in m.b.items():
+        put((c, k, t), -1.0, v)
     members = ix.instance.member_set
     keys = sorted(key for key in inflow if key[0] in members)
     blk.balance = pyo.Constraint(
@@ -396,7 +423,8 @@ def add_balance(blk, ix: ModelIndex, demand) -> None:
 def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
     """For a Budgets row ``(c, t, B)``, in every scenario:
     ``spend[c,t,s] = Σ_{sp_p=c} g_p C_p n[p,t] + [t=1] Σ_k F_ck z[c,k]
-    + Σ_k pb_k b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6 + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6
+    + Σ_k pb[k,t,s] b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6
+    + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6
     ≤ B``; a row ``ALL`` caps ``Σ_{c∈N} spend[c,t,s]``."""
     rows = list(ix.budgets)
     years = {t for _, t, _ in rows}
@@ -420,7 +448,7 @@ def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
         for t in sorted(years):
             if t == 1 and (c, k) in m.z:
                 put(c, t, s.facility_cost, m.z[c, k])
-            put(c, t, ix.purchase_price[k] * MUSD_PER_USD, m.b[c, k, t])
+            put(c, t, purchase_price(ix, sc, k, t) * MUSD_PER_USD, m.b[c, k, t])
             if h > 0:
                 put(c, t, h * MUSD_PER_USD, blk.stock[c, k, t])
 
@@ -457,7 +485,7 @@ def _scenario_cost_terms(blk, ix: ModelIndex, sc: ScenarioData) -> dict:
     for (c, k, t), v in blk.stock.items():
         value = ix.commodity[k].holding_cost * d[t]
         if t == H:
-            value -= ix.commodity[k].price * d[H + 1]
+            value -= ix.salvage_price[(c, k)] * d[H + 1]
         add(c, value * MUSD_PER_USD, v)
     for (a, b, k, t), v in blk.transfer.items():
         add(b, d[t] * ix.transfer_arcs[(a, b, k)][1] * MUSD_PER_USD, v)
@@ -472,9 +500,9 @@ def _scenario_cost_terms(blk, ix: ModelIndex, sc: ScenarioData) -> dict:
 
 def scenario_cost(blk, ix: ModelIndex, sc: ScenarioData, owner: str):
     """``Z_s = Σ_t δ_t [Σ pi·m + Σ_p v_p·q + Σ h_k·I + Σ xc·x + Σ φ_k·e] / 10^6
-    − δ_{H+1} Σ p0_k I[c,k,H,s] / 10^6`` (MUSD). ``owner`` = ``ALL`` or a member: imports
-    and shortage belong to the importer, output to the sponsor, stock to its holder, a
-    transfer's cost to the receiver."""
+    − δ_{H+1} Σ pv_ck I[c,k,H,s] / 10^6`` (MUSD), ``pv_ck`` the salvage price.
+    ``owner`` = ``ALL`` or a member: imports and shortage belong to the importer, output to
+    the sponsor, stock to its holder, a transfer's cost to the receiver."""
     return linear(*_scenario_cost_terms(blk, ix, sc)[owner])
 
 

@@ -138,8 +138,9 @@ def analyze_instance(
         eev = _objective(expected_result_of_ev_plans(ix, scenarios, ev, ev_star, **kw))
         if eev == INFEASIBLE:
             notes["eev_musd"] = ("No plan that is optimal for the expected-value problem "
-                                 "keeps every budget and floor in every scenario, so EEV and "
-                                 "VSS do not exist.")
+                                 "keeps every budget and floor in every scenario (or each "
+                                 "buys stock in a year when some scenario can supply "
+                                 "nothing), so EEV and VSS do not exist.")
     else:
         eev = ev_star
         notes["eev_musd"] = "The expected-value problem itself has no feasible plan."

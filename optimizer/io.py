@@ -593,6 +593,7 @@ def to_instance(tables: Tables, source_name: str = "", source_sha256: str = "") 
             r["origin"],
             float(r["max_t_per_yr"]),
             None if r["price_usd_per_t"] is None else float(r["price_usd_per_t"]),
+            None if r["floor_usd_per_t"] is None else float(r["floor_usd_per_t"]),
         )
         for r in rows("Supply")
     )

@@ -123,11 +123,11 @@ def summarize_scenario(blk, ix: ModelIndex, sc: ScenarioData) -> ScenarioSummary
         amount = floor_support_rate(ix, sc, p.output, t) * q * MUSD_PER_USD
         out.support += amount
         out.member_support[p.sponsor] += amount
-    for (_, k, t), var in blk.stock.items():
+    for (c, k, t), var in blk.stock.items():
         terms["stock holding"] += d[t] * ix.commodity[k].holding_cost * _v(var) * MUSD_PER_USD
         if t == H:
             terms["stock value left at the end"] -= (
-                d[H + 1] * ix.commodity[k].price * _v(var) * MUSD_PER_USD)
+                d[H + 1] * ix.salvage_price[(c, k)] * _v(var) * MUSD_PER_USD)
     for (a, b, k, t), var in blk.transfer.items():
         terms["transfers"] += d[t] * ix.transfer_arcs[(a, b, k)][1] * _v(var) * MUSD_PER_USD
     for (c, k, t), var in blk.shortage.items():
@@ -184,7 +184,7 @@ def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
             level += buy
             stock_rows.append((c, k, year(t), buy, level, ix.floors.get((c, k, t), 0.0),
                                s.capacity if opened else 0.0, "yes" if opened else "no"))
-    capital = fixed_om = purchases = facilities = 0.0
+    capital = fixed_om = facilities = 0.0
     for p in ix.projects:
         crf = ix.project_crf[p.id]
         for t in ix.years:
@@ -192,8 +192,6 @@ def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
             u = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t - p.lead_time)
             capital += d[t] * crf * p.capex * w
             fixed_om += d[t] * p.fixed_om * u
-    for (_, k, t), var in m.b.items():
-        purchases += d[t] * ix.purchase_price[k] * _v(var) * MUSD_PER_USD
     for (c, k), var in m.z.items():
         facilities += ix.stockpiles[(c, k)].facility_cost * _v(var)
     return FirstStage(
@@ -204,7 +202,7 @@ def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
         capex=capex,
         units=units,
         terms=[("project capital (annuity)", capital), ("project fixed O&M", fixed_om),
-               ("stockpile purchases", purchases), ("stockpile facilities", facilities)],
+               ("stockpile facilities", facilities)],
     )
 
 
@@ -276,7 +274,7 @@ def assemble(
         Metric("best_bound_musd", bound, "MUSD", "the solver's best bound"),
         Metric("mip_gap", gap, "fraction", "relative gap between plan and bound"),
         Metric("first_stage_cost_musd", first.cost, "MUSD",
-               "FS: projects, purchases, facilities"),
+               "FS: projects and facilities (purchases are paid in the scenarios)"),
         Metric("expected_scenario_cost_musd", expected, "MUSD", "Σ π_s Z_s"),
         Metric("cvar_musd", cvar_value, "MUSD", f"CVaR at α = {st.cvar_alpha:g} of Z_s"),
         Metric("expected_shortage_t", exp_short_t, "t", "Σ_s π_s Σ e"),

@@ -34,17 +34,22 @@ def objective(instance: Instance) -> float:
     return run.outcome.objective
 
 
-def test_case_a_stockpile_covers_the_embargo():
+def test_case_a_stockpile_bought_before_the_embargo_covers_it():
+    """MODEL.md Case A: 100 t bought in year 1 (imported with that year's demand, 0.2)
+    covers the year-2 embargo and keeps its value when unused: every scenario costs 0.2.
+    Buying in year 2 cannot help (the embargo leaves only consumers' tonnes)."""
     run = solve_instance(case_a(), mip_gap=GAP)
-    assert run.outcome.objective == pytest.approx(0.1, abs=1e-9)
-    bought = sum(r[3] for r in run.results.table("Stockpiles").rows)
-    assert bought >= 100 - 1e-6  # any b >= 100 t is optimal
-    assert run.results.value("expected_shortage_t") == pytest.approx(0.0, abs=1e-9)
+    assert run.outcome.objective == pytest.approx(0.2, abs=1e-9)
+    bought = {r[2]: r[3] for r in run.results.table("Stockpiles").rows}
+    assert bought[2027] == pytest.approx(100.0, abs=1e-6)
+    assert bought[2028] == pytest.approx(0.0, abs=1e-6)
+    assert run.results.value("expected_shortage_cost_musd") == pytest.approx(0.0, abs=1e-9)
+    assert [r[2] for r in run.results.table("Scenarios").rows] == pytest.approx([0.2, 0.2])
 
 
 def test_case_a_without_stockpile_costs_the_embargo():
-    """No stockpile: 0.9 · 0.1 + 0.1 · 5.0 = 0.59 MUSD."""
-    assert objective(replace(case_a(), stockpiles=())) == pytest.approx(0.59, abs=1e-9)
+    """No stockpile: 0.9 · 0.2 + 0.1 · (0.1 + 5.0) = 0.69 MUSD."""
+    assert objective(replace(case_a(), stockpiles=())) == pytest.approx(0.69, abs=1e-9)
 
 
 def test_case_b_price_floor_sets_import_price():
@@ -59,7 +64,7 @@ def test_case_b_domestic_project_is_built():
 
 
 def test_release_only_in_disruption_years():
-    """Initial stock cannot cover a demand spike that is not a disruption year."""
+    """Initial stock cannot cover a shortfall in a year that is not a disruption year."""
     inst = replace(
         case_a(),
         scenarios=(Scenario("calm", 1.0),),
@@ -67,12 +72,12 @@ def test_release_only_in_disruption_years():
         supply=(SupplyArc("USA", "ga", "CHN", 50.0),),
         stockpiles=(Stockpile("USA", "ga", initial=100.0),),
     )
-    # 50 t imported, 50 t short (releases forbidden), 100 t kept and valued at the end
-    expected = 50 * 1000 / 1e6 + 50 * 50_000 / 1e6 - 100 * 1000 / 1e6
+    # each year 50 t imported, 50 t short (releases forbidden); 100 t kept and valued
+    expected = 2 * (50 * 1000 + 50 * 50_000) / 1e6 - 100 * 1000 / 1e6
     assert objective(inst) == pytest.approx(expected, abs=1e-9)
+    # release_rule = any: 50 t released in each year, nothing left at the end
     any_rule = inst.with_settings(release_rule="any")
-    assert objective(any_rule) == pytest.approx(50 * 1000 / 1e6 + 0.0 - 50 * 1000 / 1e6,
-                                                abs=1e-9)
+    assert objective(any_rule) == pytest.approx(2 * 50 * 1000 / 1e6, abs=1e-9)
 
 
 def test_one_scenario_with_probability_one_is_the_deterministic_problem():
