@@ -29,7 +29,7 @@ from models.factors import ScenarioData, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model
 from optimizer.data import COORDINATED, Instance
-from optimizer.game import Coalition, Game, all_coalitions, coalition_name
+from optimizer.game import CORE_TOLERANCE, Coalition, Game, all_coalitions, coalition_name
 from optimizer.pipeline import (
     EXIT_FAILURE,
     EXIT_INFEASIBLE,
@@ -287,7 +287,7 @@ def findings(run: CoalitionRun) -> list[str]:
         out.append(f"{len(unproven)} coalition(s) stopped at the time limit with a plan not "
                    "proven optimal: their costs are upper bounds, so savings and shares are "
                    "approximate.")
-    if tolerance > 0:
+    if tolerance > CORE_TOLERANCE * max(1.0, abs(game.cost(grand))):
         out.append(f"Each cost is proven optimal to within the solver's gap (at most "
                    f"{_musd(tolerance)} on any coalition): differences smaller than that are "
                    "within the solver's tolerance.")

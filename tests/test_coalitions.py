@@ -74,6 +74,7 @@ from optimizer.coalitions import (
     CoalitionRequest,
     choose_members,
     coalitions_workbook,
+    findings,
     solve_coalitions,
 )
 from optimizer.data import (
@@ -250,7 +251,7 @@ def test_two_members_savings_only_from_transfers():
 
 
 def test_leaving_puts_exports_under_the_floor_and_savings_are_negative():
-    _, game = game_of(floor_and_joint_budget())
+    run, game = game_of(floor_and_joint_budget())
     assert game.cost([USA]) == pytest.approx(0.15, abs=1e-9)  # MEX's tonnes at the floor
     assert game.cost([MEX]) == pytest.approx(0.08, abs=1e-9)
     assert game.cost([USA, MEX]) == pytest.approx(0.25, abs=1e-9)
@@ -261,6 +262,13 @@ def test_leaving_puts_exports_under_the_floor_and_savings_are_negative():
         {S(USA): 0.01, S(MEX): 0.01}, abs=1e-9)
     assert game.joining_value([USA], MEX) == pytest.approx(-0.02, abs=1e-9)
     assert_shares_add_up(game)
+    said = findings(run)
+    assert said[0] == ("Planning together, the full bloc (USA+MEX) costs 0.250 MUSD, 0.020 "
+                       "MUSD more than its members planning alone (0.230 MUSD in all): joint "
+                       "rules cost more here than cooperation saves.")
+    assert ("USA's fair share of the savings is negative (-0.010 MUSD): the bloc costs USA "
+            "more (0.160 MUSD) than planning alone (0.150 MUSD).") in said
+    assert "The fair shares are not stable: 2 groups of members" in " ".join(said)
 
 
 def test_three_members_whose_shares_break_stability():
