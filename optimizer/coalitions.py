@@ -238,8 +238,8 @@ def findings(run: CoalitionRun) -> list[str]:
         else:
             out.append(f"Planning together, the full bloc ({coalition_name(grand, members)}) "
                        f"costs {_musd(together)}, {_musd(-savings)} more than its members "
-                       f"planning alone ({_musd(alone)} in all): joint rules cost more here "
-                       "than cooperation saves.")
+                       f"planning alone ({_musd(alone)} in all): joint rules, such as a "
+                       "budget for ALL members, can cost more than cooperation saves.")
     if not game.defined:
         missing = [solves[c] for c in game.undefined_coalitions]
         for solve in missing[:MAX_SENTENCES]:

@@ -265,7 +265,8 @@ def test_leaving_puts_exports_under_the_floor_and_savings_are_negative():
     said = findings(run)
     assert said[0] == ("Planning together, the full bloc (USA+MEX) costs 0.250 MUSD, 0.020 "
                        "MUSD more than its members planning alone (0.230 MUSD in all): joint "
-                       "rules cost more here than cooperation saves.")
+                       "rules, such as a budget for ALL members, can cost more than "
+                       "cooperation saves.")
     assert ("USA's fair share of the savings is negative (-0.010 MUSD): the bloc costs USA "
             "more (0.160 MUSD) than planning alone (0.150 MUSD).") in said
     assert "The fair shares are not stable: 2 groups of members" in " ".join(said)
