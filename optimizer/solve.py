@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
+from pyomo.common.collections import ComponentMap
 from pyomo.common.numeric_types import native_numeric_types
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import (
@@ -53,6 +54,51 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Marginals:
+    """Duals of the plan's LP: the model with every integer fixed at the plan's value,
+    re-solved as an LP. ``rows``: constraint → ∂objective/∂right-hand side; ``columns``:
+    variable → reduced cost ∂objective/∂bound (for a fixed integer: ∂objective/∂value);
+    both are ``ComponentMap``s (fixed variables of the model itself have no column).
+    MUSD per unit of the row or column (per MUSD for a budget, per tonne for a floor).
+
+    A dual is one subgradient; where the LP is degenerate the cost of actually moving a
+    limit can differ. :meth:`objective_after` re-solves the plan's LP (warm, from its
+    basis) with some bounds moved, for exact one-sided rates."""
+
+    rows: dict
+    columns: dict
+    objective: float
+    _highs: object = None
+    _row_index: dict | None = None
+    _col_index: dict | None = None
+
+    def objective_after(self, moves: list[tuple[object, float, float]]) -> float | None:
+        """The plan's LP objective (MUSD) with each ``(constraint or variable, Δlower,
+        Δupper)`` applied (infinite bounds stay infinite); the LP is restored after.
+        ``None`` when that LP does not solve to optimality."""
+        h = self._highs
+        undo = []
+        for item, d_lo, d_up in moves:
+            is_row = item in self._row_index
+            i = self._row_index[item] if is_row else self._col_index[item]
+            lp = h.getLp()
+            lo = (lp.row_lower_ if is_row else lp.col_lower_)[i]
+            up = (lp.row_upper_ if is_row else lp.col_upper_)[i]
+            change = h.changeRowBounds if is_row else h.changeColBounds
+            change(i, lo + d_lo if math.isfinite(lo) else lo,
+                   up + d_up if math.isfinite(up) else up)
+            undo.append((change, i, lo, up))
+        basis = h.getBasis()
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        value = h.getInfo().objective_function_value / OBJECTIVE_SCALE if ok else None
+        for change, i, lo, up in reversed(undo):
+            change(i, lo, up)
+        h.setBasis(basis)
+        return value
+
+
+@dataclass(frozen=True)
 class SolveOutcome:
     """What one solve gave. ``objective``/``bound`` in the model's units (MUSD)."""
 
@@ -69,6 +115,7 @@ class SolveOutcome:
     solver: str
     no_plan_reason: str = ""
     warnings: tuple[str, ...] = ()
+    marginals: Marginals | None = None
 
     @property
     def has_plan(self) -> bool:
@@ -194,7 +241,9 @@ def _compile(model: pyo.ConcreteModel):
             into[j] = into.get(j, 0.0) + coef
         return const
 
+    constraints = []
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        constraints.append(con)
         lb, body, ub = con.to_bounded_expression(evaluate_bounds=True)
         row: dict[int, float] = {}
         coefs, variables = [], []
@@ -229,7 +278,7 @@ def _compile(model: pyo.ConcreteModel):
          np.asarray(indptr, dtype=np.int64)), shape=(nrow, ncol),
     ).tocsc()
     return (columns, a, lower, upper, integer, np.asarray(row_lower, dtype=float),
-            np.asarray(row_upper, dtype=float), cost, offset)
+            np.asarray(row_upper, dtype=float), cost, offset, constraints)
 
 
 class SolveInterrupted(KeyboardInterrupt):
@@ -300,10 +349,16 @@ def solve_model(
     options: dict | None = None,
     progress: Callable[[Progress], None] | None = None,
     log: bool = False,
+    marginals: bool = False,
 ) -> SolveOutcome:
-    """Solve ``model`` (one minimising objective) with HiGHS and load the plan back."""
+    """Solve ``model`` (one minimising objective) with HiGHS and load the plan back.
+
+    With ``marginals``, the plan's LP (integers fixed at the plan) is solved as well: its
+    continuous values replace the MIP's (the same integers, at least as cheap) and its
+    duals come back in :attr:`SolveOutcome.marginals`."""
     t0 = time.perf_counter()
-    columns, a, lower, upper, integer, row_lower, row_upper, cost, offset = _compile(model)
+    (columns, a, lower, upper, integer, row_lower, row_upper, cost, offset,
+     constraints) = _compile(model)
     ncol, nrow = len(columns), len(row_lower)
     nint = int(integer.sum())
     warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
@@ -401,8 +456,14 @@ def solve_model(
         else:
             reason = f"HiGHS stopped with status '{termination}'"
 
+    found = None
     if status in (OPTIMAL, FEASIBLE):
         values = h.getSolution().col_value
+        if marginals:
+            found = _plan_lp(h, columns, constraints, integer, values)
+            if found is not None:
+                values = found.values
+                objective = min(objective, found.marginals.objective)
         for var, x, is_int in zip(columns, values, integer, strict=True):
             var.set_value(round(x) if is_int else x, skip_validation=True)
         if bound is None and status == OPTIMAL:
@@ -422,4 +483,42 @@ def solve_model(
         solver=name,
         no_plan_reason=reason,
         warnings=warnings,
+        marginals=found.marginals if found is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class _PlanLp:
+    values: list
+    marginals: Marginals
+
+
+def _plan_lp(h, columns, constraints, integer, values) -> _PlanLp | None:
+    """Fix the integer columns at the plan's values, solve the LP left, and read its
+    duals (``None`` when that LP does not solve to optimality, which a plan's own LP
+    should; the report then goes without marginal values)."""
+    idx = np.nonzero(integer)[0].astype(np.int32)
+    if idx.size:
+        fixed = np.round(np.asarray(values, dtype=float)[idx])
+        h.changeColsIntegrality(idx.size, idx, np.zeros(idx.size, dtype=np.uint8))
+        h.changeColsBounds(idx.size, idx, fixed, fixed)
+        h.setOptionValue("time_limit", highspy.kHighsInf)
+        h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInterrupt:
+        raise SolveInterrupted("the solve was interrupted")
+    if status != highspy.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    if not solution.dual_valid:
+        return None
+    scale = 1.0 / OBJECTIVE_SCALE
+    rows = ComponentMap((con, d * scale)
+                        for con, d in zip(constraints, solution.row_dual, strict=True))
+    cols = ComponentMap((var, d * scale)
+                        for var, d in zip(columns, solution.col_dual, strict=True))
+    objective = h.getInfo().objective_function_value * scale
+    row_index = ComponentMap((con, i) for i, con in enumerate(constraints))
+    col_index = ComponentMap((var, j) for j, var in enumerate(columns))
+    return _PlanLp(list(solution.col_value),
+                   Marginals(rows, cols, objective, h, row_index, col_index))
