@@ -270,6 +270,88 @@ def analyze(
     raise typer.Exit(analysis.rp.exit_code)
 
 
+@app.command()
+def coalitions(
+    input: InputArg = None,
+    output: OutputOpt = None,
+    members: Annotated[str | None, typer.Option(
+        "--members", help="Comma-separated member ids to play (default: every member of the "
+                          "workbook; at most 10). The others are outside every coalition.")
+    ] = None,
+    time_limit: TimeLimitOpt = None,
+    mip_gap: MipGapOpt = None,
+) -> None:
+    """Solve every coalition of the members and answer who should be in the bloc: each
+    member's stand-alone cost, its fair (Shapley) share of the savings, whether any group
+    would rather leave, and whose joining saves the most.
+
+    Example: stockpile coalitions inputs/us_mexico.xlsx -o reports/us_mexico-coalitions.xlsx
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from optimizer.coalitions import CoalitionRequest, coalitions_workbook
+
+    input = input or EXAMPLE
+    listed = None if members is None else members.split(",")
+    out.print(f"stockpile {__version__}: coalitions of {input}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("coalitions"), TimeElapsedColumn(), TextColumn("left"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=out, transient=True) as bar:
+        task = bar.add_task("reading the workbook", total=None)
+
+        current = {"name": "", "last": 0.0}
+
+        def on_start(i, total, name):
+            current["name"] = name
+            bar.update(task, total=total, description=f"solving {name}")
+
+        def progress(event):
+            now = time.monotonic()
+            if now - current["last"] >= 0.5:
+                current["last"] = now
+                gap = "" if event.gap is None else f", gap {100 * event.gap:.2f} %"
+                bar.update(task, description=f"solving {current['name']}: "
+                                             f"{event.seconds:.0f} s{gap}")
+
+        def on_solved(solve, savings):
+            cost = "-" if solve.cost is None else f"{solve.cost:,.6f} MUSD"
+            saved = "" if savings is None or len(solve.coalition) == 1 else \
+                f", saves {savings:,.6f} MUSD"
+            bar.console.print(f"  {solve.name:<24} {solve.status:<10} cost {cost}{saved} "
+                              f"({solve.seconds:.1f} s)", markup=False)
+            bar.advance(task)
+
+        def run():
+            try:
+                return coalitions_workbook(input, output, members=listed, time_limit=time_limit,
+                                           mip_gap=mip_gap, progress=progress,
+                                           on_start=on_start, on_solved=on_solved)
+            except CoalitionRequest as exc:
+                err.print(f"error   {exc}", markup=False)
+                raise typer.Exit(EXIT_INVALID) from None
+
+        result, path = _handle_input_errors(run)
+    table = RichTable(title="Shares (MUSD)", box=None)
+    shares = result.grand.results.table("Shares")
+    for name in shares.columns:
+        table.add_column(name, justify="left" if name == "member" else "right")
+    for row in shares.rows:
+        table.add_row(*(_fmt(v) for v in row))
+    out.print(table)
+    for sentence in result.grand.results.table("Stability").rows:
+        out.print(sentence[0], markup=False)
+    out.print(f"report: {path}")
+    raise typer.Exit(result.exit_code)
+
+
 def _values(text: str) -> list[float]:
     try:
         values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
