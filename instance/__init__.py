@@ -96,13 +96,15 @@ class Demand:
 
 @dataclass(frozen=True)
 class SupplyArc:
-    """Import arc ``(c,k,o) ∈ A`` with capacity ``cap_cko`` and own price ``p0_ako``."""
+    """Import arc ``(c,k,o) ∈ A`` with capacity ``cap_cko``, own price ``p0_ako`` and own
+    floor ``f_cko`` (``None``: the commodity's floor when ``o ∉ N``; 0 exempts the arc)."""
 
     country: str
     commodity: str
     origin: str
     max_t_per_yr: float
     price: float | None = None
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -258,10 +260,14 @@ class Instance:
         return replace(self, settings=replace(self.settings, **changes))
 
     def scaled(self, *, budget: float = 1.0, floor: float = 1.0) -> Instance:
-        """A copy with every budget and/or every price floor multiplied."""
+        """A copy with every budget and/or every price floor (the commodities' and the
+        Supply rows' own) multiplied."""
         budgets = tuple(replace(b, musd=b.musd * budget) for b in self.budgets)
         commodities = tuple(
             replace(k, floor=None if k.floor is None else k.floor * floor)
             for k in self.commodities
         )
-        return replace(self, budgets=budgets, commodities=commodities)
+        supply = tuple(
+            replace(a, floor=None if a.floor is None else a.floor * floor) for a in self.supply
+        )
+        return replace(self, budgets=budgets, commodities=commodities, supply=supply)

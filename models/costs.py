@@ -41,25 +41,33 @@ class CostTerm:
 FIRST_STAGE_TERMS = (
     CostTerm("capital", "project capital (annuity)", "Σ_t δ_t crf_p C_p w[p,t]"),
     CostTerm("fixed_om", "project fixed O&M", "Σ_t δ_t FOM_p u[p,t]"),
-    CostTerm("purchases", "stockpile purchases", "Σ_t δ_t pb_k b[c,k,t] / 10^6"),
     CostTerm("facilities", "stockpile facilities", "Σ F_ck z[c,k]"),
 )
+"""``FS``'s terms. Stockpile purchases are not among them: the tonnes bought are paid for
+in ``Z_s``, through the imports, output and transfers that supply them."""
 SCENARIO_TERMS = (
     CostTerm("imports", "imports", "Σ_t δ_t Σ pi·m / 10^6"),
     CostTerm("operating", "project operating cost", "Σ_t δ_t Σ_p v_p·q / 10^6"),
     CostTerm("holding", "stock holding", "Σ_t δ_t Σ h_k·I / 10^6"),
     CostTerm("transfers", "transfers", "Σ_t δ_t Σ xc·x / 10^6"),
     CostTerm("shortage", "shortage (economic damage)", "Σ_t δ_t Σ φ_k·e / 10^6"),
-    CostTerm("end_value", "stock value left at the end", "− δ_{H+1} Σ p0_k I[c,k,H,s] / 10^6"),
+    CostTerm("end_value", "stock value left at the end",
+             "− δ_{H+1} Σ pv_ck I[c,k,H,s] / 10^6"),
 )
 
 
 def import_price(ix: ModelIndex, sc: ScenarioData, arc, t: int) -> float:
-    """``pi = p0_ako · pf[k,t,s]``, at least ``f_k`` from outside the bloc (USD/t)."""
+    """``pi = max(p0_ako · pf[k,t,s], f_cko)`` where the arc has a floor (USD/t)."""
     price = ix.arc_base_price[arc] * sc.pf.get((arc[1], t), 1.0)
-    if arc in ix.floored_arcs:
-        price = max(price, ix.commodity[arc[1]].floor)
-    return price
+    return max(price, ix.arc_floor.get(arc, price))
+
+
+def purchase_price(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> float:
+    """``pb[k,t,s] = max(pm[k,t,s], f_k)`` with ``pm = p0_k · pf``: what a budget pays for
+    a tonne bought into a stockpile (USD/t)."""
+    market = ix.commodity[k].price * sc.pf.get((k, t), 1.0)
+    floor = ix.commodity[k].floor
+    return market if floor is None else max(market, floor)
 
 
 def floor_support_rate(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> float:
@@ -100,18 +108,14 @@ def _add_totals(block, name: str, by_term, terms: tuple[CostTerm, ...], members,
 
 
 def add_first_stage_costs(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
-    """``FS = Σ_t δ_t [Σ_p (crf_p C_p w[p,t] + FOM_p u[p,t]) + Σ pb_k b[c,k,t]/10^6]
-    + Σ F_ck z[c,k]`` (MUSD), by term and member (``FS_c``: the sponsor's projects, the
-    holder's stockpiles)."""
+    """``FS = Σ_t δ_t Σ_p (crf_p C_p w[p,t] + FOM_p u[p,t]) + Σ F_ck z[c,k]`` (MUSD), by
+    term and member (``FS_c``: the sponsor's projects, the holder's facilities)."""
     terms = _Terms(FIRST_STAGE_TERMS, ix.members, skip_zero=False)
     for p in ix.projects:
         for t in ix.start_years(p):
             terms.add("capital", p.sponsor, ix.capital_cost(p, t), m.n[p.id, t])
             terms.add("fixed_om", p.sponsor, ix.fixed_om_cost(p, t), m.n[p.id, t])
     for (c, k), s in ix.stockpiles.items():
-        price = ix.purchase_price[k] * MUSD_PER_USD
-        for t in ix.years:
-            terms.add("purchases", c, ix.delta[t] * price, m.b[c, k, t])
         if (c, k) in m.z:
             terms.add("facilities", c, s.facility_cost, m.z[c, k])
     m.first_stage_term = pyo.Expression(
@@ -124,8 +128,9 @@ def add_first_stage_costs(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
 
 def add_scenario_costs(blk: pyo.Block, ix: ModelIndex, sc: ScenarioData) -> None:
     """``Z_s = Σ_t δ_t [Σ pi·m + Σ_p v_p·q + Σ h_k·I + Σ xc·x + Σ φ_k·e] / 10^6
-    − δ_{H+1} Σ p0_k I[c,k,H,s] / 10^6`` (MUSD), by term and member, and the floor
-    support ``Σ_t σ[out_p,t,s] q[p,t,s] / 10^6`` each sponsor pays (MUSD)."""
+    − δ_{H+1} Σ pv_ck I[c,k,H,s] / 10^6`` (MUSD; ``pv_ck`` the salvage price), by term and
+    member, and the floor support ``Σ_t σ[out_p,t,s] q[p,t,s] / 10^6`` each sponsor pays
+    (MUSD)."""
     d, H = ix.delta, ix.horizon
     terms = _Terms(SCENARIO_TERMS, ix.members, skip_zero=True)
     for (c, k, o, t), v in blk.imports.items():
@@ -142,7 +147,7 @@ def add_scenario_costs(blk: pyo.Block, ix: ModelIndex, sc: ScenarioData) -> None
     for (c, k, t), v in blk.stock.items():
         terms.add("holding", c, ix.commodity[k].holding_cost * d[t] * MUSD_PER_USD, v)
         if t == H:
-            terms.add("end_value", c, -ix.commodity[k].price * d[H + 1] * MUSD_PER_USD, v)
+            terms.add("end_value", c, -ix.salvage_price[(c, k)] * d[H + 1] * MUSD_PER_USD, v)
     for (a, b, k, t), v in blk.transfer.items():
         terms.add("transfers", b, d[t] * ix.transfer_arcs[(a, b, k)][1] * MUSD_PER_USD, v)
     for (c, k, t), v in blk.shortage.items():

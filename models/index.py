@@ -61,14 +61,6 @@ class ModelIndex:
     def commodity(self):
         return self.instance.commodity
 
-    @cached_property
-    def purchase_price(self) -> dict[str, float]:
-        """``pb_k = max(p0_k, f_k)``."""
-        return {
-            k.id: k.price if k.floor is None else max(k.price, k.floor)
-            for k in self.instance.commodities
-        }
-
     # ---------------------------------------------------------------- import arcs A
     @cached_property
     def arcs(self) -> tuple[tuple[str, str, str], ...]:
@@ -90,12 +82,33 @@ class ModelIndex:
         }
 
     @cached_property
-    def floored_arcs(self) -> frozenset[tuple[str, str, str]]:
-        """Arcs whose import price is floored: origin outside the bloc, commodity floor."""
+    def arc_floor(self) -> dict[tuple[str, str, str], float]:
+        """``f_cko`` for arcs that have a floor: the Supply row's own floor when given
+        (whatever the origin; 0 exempts the arc), else ``f_k`` when ``o ∉ N``."""
         members = self.instance.member_set
-        return frozenset(
-            a for a in self.arcs if a[2] not in members and self.commodity[a[1]].floor is not None
-        )
+        out = {}
+        for a in self.instance.supply:
+            arc = (a.country, a.commodity, a.origin)
+            if a.floor is not None:
+                out[arc] = a.floor
+            elif a.origin not in members and self.commodity[a.commodity].floor is not None:
+                out[arc] = self.commodity[a.commodity].floor
+        return out
+
+    @cached_property
+    def salvage_price(self) -> dict[tuple[str, str], float]:
+        """``pv_ck = min(p0_k, min_{o:(c,k,o)∈A} max(p0_ako, f_cko))`` for every stockpile:
+        what the member would pay to replace a tonne in normal times, never above the
+        world price (USD/t)."""
+        cheapest: dict[tuple[str, str], float] = {}
+        for arc, base in self.arc_base_price.items():
+            price = max(base, self.arc_floor.get(arc, base))
+            key = (arc[0], arc[1])
+            cheapest[key] = min(price, cheapest.get(key, price))
+        return {
+            (c, k): min(self.commodity[k].price, cheapest.get((c, k), self.commodity[k].price))
+            for (c, k) in self.stockpiles
+        }
 
     # ---------------------------------------------------------------- projects P
     @cached_property

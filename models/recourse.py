@@ -14,7 +14,7 @@ from collections import defaultdict
 import pyomo.environ as pyo
 
 from instance import ALL
-from models.costs import add_scenario_costs, floor_support_rate
+from models.costs import add_scenario_costs, floor_support_rate, purchase_price
 from models.factors import ScenarioData
 from models.first_stage import units_producing
 from models.index import MUSD_PER_USD, ModelIndex
@@ -26,16 +26,24 @@ def release_allowed(ix: ModelIndex, sc: ScenarioData, k: str, t: int) -> bool:
     return ix.release_any or (k, t) in sc.disrupted
 
 
+def release_bound(s, t: int) -> float | None:
+    """Upper bound of ``r[c,k,t,s]``: ``maxrel_ck`` when given, and in year 1 also the
+    initial stock (``r ≤ I[c,k,0] = init_ck``); ``None`` = unbounded."""
+    bounds = [b for b in (s.max_release, s.initial if t == 1 else None) if b is not None]
+    return min(bounds) if bounds else None
+
+
 def add_scenario(blk: pyo.Block, m: pyo.ConcreteModel, ix: ModelIndex, sc: ScenarioData) -> None:
     """Fill ``blk`` with one scenario's recourse: variables ``m, q, r, I, x, e``, the
     balance, project capacity, stock and budget rows, and its costs ``Z_s`` (see each
     ``add_*``)."""
     output_cap = add_supply_variables(blk, ix, sc)
     demand = scenario_demand(ix, sc)
-    add_transfer_and_shortage_variables(blk, ix, demand)
+    add_transfer_and_shortage_variables(blk, m, ix, demand)
     add_project_capacity(blk, m, ix, output_cap)
     add_stock_balance(blk, m, ix)
-    add_balance(blk, ix, demand)
+    add_release_from_stock(blk)
+    add_balance(blk, m, ix, demand)
     add_budgets(blk, m, ix, sc)
     add_scenario_costs(blk, ix, sc)
 
@@ -81,10 +89,10 @@ def add_supply_variables(blk, ix: ModelIndex, sc: ScenarioData) -> dict:
     )
     # releases r[c,k,t] (disruption years only unless release_rule = any) and stock I
     release_ub = {
-        (c, k, t): (0.0, s.max_release)
+        (c, k, t): (0.0, release_bound(s, t))
         for (c, k), s in ix.stockpiles.items()
         for t in years
-        if release_allowed(ix, sc, k, t)
+        if release_allowed(ix, sc, k, t) and release_bound(s, t) != 0
     }
     blk.release = pyo.Var(
         list(release_ub), domain=pyo.NonNegativeReals, bounds=release_ub,
@@ -98,12 +106,13 @@ def add_supply_variables(blk, ix: ModelIndex, sc: ScenarioData) -> dict:
     return output_cap
 
 
-def add_transfer_and_shortage_variables(blk, ix: ModelIndex, demand) -> None:
+def add_transfer_and_shortage_variables(blk, m, ix: ModelIndex, demand) -> None:
     """Transfers ``x`` (only where a tonne can travel, :func:`useful_transfers`) and
     shortage ``e ≤ D``."""
     transfer_ub = {
         (a, b, k, t): (0.0, ix.transfer_arcs[(a, b, k)][0])
-        for (a, b, k, t) in useful_transfers(ix, blk.imports, blk.output, blk.release, demand)
+        for (a, b, k, t) in useful_transfers(ix, blk.imports, blk.output, blk.release, demand,
+                                             m.b)
     }
     blk.transfer = pyo.Var(
         list(transfer_ub), domain=pyo.NonNegativeReals, bounds=transfer_ub,
@@ -116,13 +125,14 @@ def add_transfer_and_shortage_variables(blk, ix: ModelIndex, demand) -> None:
     )
 
 
-def useful_transfers(ix: ModelIndex, imports, output, release, demand) -> list:
+def useful_transfers(ix: ModelIndex, imports, output, release, demand, purchases) -> list:
     """Transfer keys ``(c, c', k, t)`` that can carry flow in an optimal plan.
 
     Transfers conserve the commodity inside the bloc and cost ``xc ≥ 0``, so in some
     optimal plan every transferred tonne travels from a member with a source of ``k`` in
     year ``t`` (imports, project output, a release) to a member with a use for it (demand,
-    a project's input); an arc that no such path crosses carries nothing and is left out.
+    a project's input, a stockpile purchase); an arc that no such path crosses carries
+    nothing and is left out.
     """
     if not ix.transfer_arcs:
         return []
@@ -130,6 +140,7 @@ def useful_transfers(ix: ModelIndex, imports, output, release, demand) -> list:
     sources = {(c, k, t) for c, k, _, t in imports}
     sources |= {(c, k, t) for c, k, t in release}
     sinks = set(demand)
+    sinks |= {key for key, b in purchases.items() if b.ub is None or b.ub > 0}
     for pid, t in output:
         p = projects[pid]
         sources.add((p.sponsor, p.output, t))
@@ -173,6 +184,19 @@ def add_project_capacity(blk, m, ix: ModelIndex, output_cap) -> None:
     )
 
 
+def add_release_from_stock(blk) -> None:
+    """``r[c,k,t,s] ≤ I[c,k,t−1,s]``: a release draws only on the stock held at the start
+    of the year, so a tonne bought in year ``t`` protects from ``t+1`` on (year 1: the
+    bound ``r ≤ init_ck`` on the variable)."""
+    keys = [(c, k, t) for (c, k, t) in blk.release if t > 1]
+    blk.release_from_stock = pyo.Constraint(
+        keys,
+        rule=lambda b_, c, k, t: linear([1.0, -1.0], [b_.release[c, k, t],
+                                                      b_.stock[c, k, t - 1]]) <= 0,
+        doc="release at most the stock held at the start of the year [t]",
+    )
+
+
 def add_stock_balance(blk, m, ix: ModelIndex) -> None:
     """``I[c,k,t,s] = I[c,k,t−1,s] + b[c,k,t] − r[c,k,t,s]``, ``I[c,k,0,s] = init_ck``."""
     stock, release = blk.stock, blk.release
@@ -196,10 +220,11 @@ def add_stock_balance(blk, m, ix: ModelIndex) -> None:
     )
 
 
-def add_balance(blk, ix: ModelIndex, demand) -> None:
+def add_balance(blk, m, ix: ModelIndex, demand) -> None:
     """Balance for member ``c``, commodity ``k``, year ``t``:
     ``Σ_o m + Σ_{sp_p=c,out_p=k} q + r + Σ_{c'} x[c',c] + e
-    = D + Σ_{sp_p=c,in_p=k} a_p q + Σ_{c'} x[c,c']``."""
+    = D + Σ_{sp_p=c,in_p=k} a_p q + Σ_{c'} x[c,c'] + b[c,k,t]``: a stockpile purchase is a
+    use like demand, supplied in every scenario at that scenario's prices."""
     inflow = defaultdict(lambda: ([], []))  # (c,k,t) -> (coefs, vars)
 
     def put(key, coef, var):
@@ -222,6 +247,8 @@ def add_balance(blk, ix: ModelIndex, demand) -> None:
         put((a, k, t), -1.0, v)
     for (c, k, t), v in blk.shortage.items():
         put((c, k, t), 1.0, v)
+    for (c, k, t), v in m.b.items():
+        put((c, k, t), -1.0, v)
     members = ix.instance.member_set
     keys = sorted(key for key in inflow if key[0] in members)
     blk.balance = pyo.Constraint(
@@ -234,7 +261,8 @@ def add_balance(blk, ix: ModelIndex, demand) -> None:
 def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
     """For a Budgets row ``(c, t, B)``, in every scenario:
     ``spend[c,t,s] = Σ_{sp_p=c} g_p C_p n[p,t] + [t=1] Σ_k F_ck z[c,k]
-    + Σ_k pb_k b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6 + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6
+    + Σ_k pb[k,t,s] b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6
+    + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6
     ≤ B``; a row ``ALL`` caps ``Σ_{c∈N} spend[c,t,s]``."""
     rows = list(ix.budgets)
     years = {t for _, t, _ in rows}
@@ -258,7 +286,7 @@ def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
         for t in sorted(years):
             if t == 1 and (c, k) in m.z:
                 put(c, t, s.facility_cost, m.z[c, k])
-            put(c, t, ix.purchase_price[k] * MUSD_PER_USD, m.b[c, k, t])
+            put(c, t, purchase_price(ix, sc, k, t) * MUSD_PER_USD, m.b[c, k, t])
             if h > 0:
                 put(c, t, h * MUSD_PER_USD, blk.stock[c, k, t])
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 from instance import COORDINATED, INDEPENDENT, Instance
 from models.factors import ScenarioData, alone, expected_value_scenario, scenario_data
@@ -54,6 +55,8 @@ class Analysis:
     rp: SolveRun
     figures: dict[str, Figure]
     notes: dict[str, str]
+    extra_inputs: ClassVar[tuple] = ()
+    report_on_error: ClassVar[bool] = False
 
     @property
     def results(self) -> Results:
@@ -152,8 +155,9 @@ def analyze_instance(
         eev = _objective(expected_result_of_ev_plans(ix, scenarios, ev, ev_star, **kw))
         if eev == INFEASIBLE:
             notes["eev_musd"] = ("No plan that is optimal for the expected-value problem "
-                                 "keeps every budget and floor in every scenario, so EEV and "
-                                 "VSS do not exist.")
+                                 "keeps every budget and floor in every scenario (or each "
+                                 "buys stock in a year when some scenario can supply "
+                                 "nothing), so EEV and VSS do not exist.")
     else:
         eev = ev_star
         notes["eev_musd"] = "The expected-value problem itself has no feasible plan."
@@ -276,6 +280,8 @@ class SweepRun:
 
     results: Results
     outcome: None = None
+    extra_inputs: ClassVar[tuple] = ()
+    report_on_error: ClassVar[bool] = False
 
 
 def analyze_workbook(input_path, output=None, *, time_limit=None, mip_gap=None,

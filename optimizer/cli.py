@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
 from optimizer import __version__
@@ -26,8 +25,8 @@ from optimizer.io import read_instance
 from optimizer.pipeline import EXAMPLE, InvalidInput, SameFile, solve_workbook
 from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_OK
 from optimizer.safe_open import UnreadableWorkbook
-from optimizer.summary import ANALYSIS, TERMINAL
-from optimizer.tables import Problem
+from optimizer.summary import ANALYSIS
+from optimizer.terminal import Phases, err, fmt, out, print_problems, print_run
 
 app = typer.Typer(
     name="stockpile",
@@ -38,8 +37,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 InputArg = Annotated[
     Path | None,
@@ -61,29 +58,13 @@ MipGapOpt = Annotated[
 ]
 
 
-def print_problems(errors: tuple[Problem, ...], warnings: tuple[Problem, ...]) -> None:
-    for p in errors:
-        err.print(f"[red]error[/red]   {p}", markup=True, soft_wrap=True)
-    for p in warnings:
-        err.print(f"[yellow]warning[/yellow] {p}", markup=True, soft_wrap=True)
-    err.print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
-
-
-def _fmt(value, digits: int = 6) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return str(value)
-
-
 @app.command()
 def validate(
     input: Annotated[Path, typer.Argument(help="Input workbook (.xlsx).")],
 ) -> None:
     """Check a workbook and print every problem with its cell (exit 0 clean, 1 problems).
 
-    Example: stockpile validate inputs/us_mexico.xlsx
+    Example: stockpile validate inputs/north_america.xlsx
     """
     try:
         result = read_instance(input)
@@ -144,32 +125,8 @@ def _solve_ph(input: Path, output, time_limit, ranks: int, bundle, rel_gap: floa
                                 lagrangian=lagrangian, on_line=on_line)
     run, path = _handle_input_errors(lambda: solve_workbook(
         input, output, engine=engine, time_limit=time_limit))
-    _print_run(run, path)
+    print_run(run, path)
     raise typer.Exit(run.exit_code)
-
-
-class _Phases:
-    """Terminal progress: phases with their times, live solver progress."""
-
-    def __init__(self, console: Console):
-        self.console = console
-        self.status = None
-        self.last = 0.0
-
-    def phase(self, name: str, seconds: float) -> None:
-        self.console.print(f"  {name:<18} {seconds:8.2f} s")
-
-    def progress(self, event) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.5:
-            return
-        self.last = now
-        if self.status is not None:
-            gap = "-" if event.gap is None else f"{100 * event.gap:.3f} %"
-            self.status.update(
-                f"solving: {event.seconds:6.1f} s  plan {_fmt(event.incumbent, 3)}  "
-                f"bound {_fmt(event.bound, 3)}  gap {gap}  nodes {event.nodes}"
-            )
 
 
 @app.command()
@@ -195,7 +152,7 @@ def solve(
 ) -> None:
     """Validate, build, solve and write the report.
 
-    Example: stockpile solve inputs/us_mexico.xlsx -o reports/plan.xlsx --mip-gap 1e-4
+    Example: stockpile solve inputs/north_america.xlsx -o reports/plan.xlsx --mip-gap 1e-4
 
     Many scenarios: stockpile solve big.xlsx --engine ph --ranks 2 --bundle 10 --no-lagrangian
     """
@@ -203,14 +160,14 @@ def solve(
     if engine == Engine.ph:
         _solve_ph(input, output, time_limit, ranks, bundle, rel_gap, lagrangian)
         return
-    phases = _Phases(out)
+    phases = Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
     with out.status("solving…") as status:
         phases.status = status
         run, path = _handle_input_errors(lambda: solve_workbook(
             input, output, time_limit=time_limit, mip_gap=mip_gap,
             progress=phases.progress, on_phase=phases.phase))
-    _print_run(run, path)
+    print_run(run, path)
     raise typer.Exit(run.exit_code)
 
 
@@ -241,7 +198,7 @@ def analyze(
     """Solve the plan and answer the planner's questions: value of coordination, VSS and
     EVPI (writes an Analysis sheet and six Summary keys).
 
-    Example: stockpile analyze inputs/us_mexico.xlsx -o reports/us_mexico-analysis.xlsx
+    Example: stockpile analyze inputs/north_america.xlsx -o reports/north_america-analysis.xlsx
     """
     from optimizer.analysis import analyze_workbook
 
@@ -249,7 +206,7 @@ def analyze(
     out.print(f"stockpile {__version__}: analysing {input}")
     t0 = time.perf_counter()
     with out.status("analysing…") as status:
-        phases = _Phases(out)
+        phases = Phases(out)
         phases.status = status
 
         def step(name):
@@ -259,12 +216,94 @@ def analyze(
         analysis, path = _handle_input_errors(lambda: analyze_workbook(
             input, output, time_limit=time_limit, mip_gap=mip_gap,
             progress=phases.progress, step=step))
-    _print_run(analysis.rp, path)
+    print_run(analysis.rp, path)
     table = RichTable(title="Analysis (MUSD)", show_header=False, box=None)
     for k in ANALYSIS:
-        table.add_row(k.key, _fmt(analysis.figures[k.key].value))
+        table.add_row(k.key, fmt(analysis.figures[k.key].value))
     out.print(table)
     raise typer.Exit(analysis.rp.exit_code)
+
+
+@app.command()
+def coalitions(
+    input: InputArg = None,
+    output: OutputOpt = None,
+    members: Annotated[str | None, typer.Option(
+        "--members", help="Comma-separated member ids to play (default: every member of the "
+                          "workbook; at most 10). The others are outside every coalition.")
+    ] = None,
+    time_limit: TimeLimitOpt = None,
+    mip_gap: MipGapOpt = None,
+) -> None:
+    """Solve every coalition of the members and answer who should be in the bloc: each
+    member's stand-alone cost, its fair (Shapley) share of the savings, whether any group
+    would rather leave, and whose joining saves the most.
+
+    Example: stockpile coalitions inputs/us_mexico.xlsx -o reports/us_mexico-coalitions.xlsx
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from optimizer.coalitions import CoalitionRequest, coalitions_workbook
+
+    input = input or EXAMPLE
+    listed = None if members is None else members.split(",")
+    out.print(f"stockpile {__version__}: coalitions of {input}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("coalitions"), TimeElapsedColumn(), TextColumn("left"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=out, transient=True) as bar:
+        task = bar.add_task("reading the workbook", total=None)
+
+        current = {"name": "", "last": 0.0}
+
+        def on_start(i, total, name):
+            current["name"] = name
+            bar.update(task, total=total, description=f"solving {name}")
+
+        def progress(event):
+            now = time.monotonic()
+            if now - current["last"] >= 0.5:
+                current["last"] = now
+                gap = "" if event.gap is None else f", gap {100 * event.gap:.2f} %"
+                bar.update(task, description=f"solving {current['name']}: "
+                                             f"{event.seconds:.0f} s{gap}")
+
+        def on_solved(solve, savings):
+            cost = "-" if solve.cost is None else f"{solve.cost:,.6f} MUSD"
+            saved = "" if savings is None or len(solve.coalition) == 1 else \
+                f", saves {savings:,.6f} MUSD"
+            bar.console.print(f"  {solve.name:<24} {solve.status:<10} cost {cost}{saved} "
+                              f"({solve.seconds:.1f} s)", markup=False)
+            bar.advance(task)
+
+        def run():
+            try:
+                return coalitions_workbook(input, output, members=listed, time_limit=time_limit,
+                                           mip_gap=mip_gap, progress=progress,
+                                           on_start=on_start, on_solved=on_solved)
+            except CoalitionRequest as exc:
+                err.print(f"error   {exc}", markup=False)
+                raise typer.Exit(EXIT_INVALID) from None
+
+        result, path = _handle_input_errors(run)
+    table = RichTable(title="Shares (MUSD)", box=None)
+    shares = result.results.table("Shares")
+    for name in shares.columns:
+        table.add_column(name, justify="left" if name == "member" else "right")
+    for row in shares.rows:
+        table.add_row(*(fmt(v) for v in row))
+    out.print(table)
+    for sentence in result.results.table("Stability").column("finding"):
+        out.print(sentence, markup=False)
+    out.print(f"report: {path}")
+    raise typer.Exit(result.exit_code)
 
 
 def _values(text: str) -> list[float]:
@@ -295,7 +334,7 @@ def sweep(
     """Solve one plan per value of a budget scale, price-floor scale or risk weight and
     write a Frontier sheet with a chart.
 
-    Example: stockpile sweep inputs/us_mexico.xlsx --risk-weight 0,0.25,0.5,0.75,1
+    Example: stockpile sweep inputs/north_america.xlsx --risk-weight 0,0.25,0.5,0.75,1
     """
     from rich.progress import Progress
 
@@ -321,7 +360,7 @@ def sweep(
 
         def advance(value, run):
             bar.console.print(f"  {parameter} = {value:g}: {run.outcome.status}, objective "
-                              f"{_fmt(run.outcome.objective, 3)} MUSD")
+                              f"{fmt(run.outcome.objective, 3)} MUSD")
             bar.advance(task)
 
         swept, path = _handle_input_errors(lambda: sweep_workbook(
@@ -345,7 +384,7 @@ def sample(
     """Turn the Risks sheet (a risk register) into N equally likely sampled scenarios,
     written as an ordinary input workbook.
 
-    Example: stockpile sample inputs/us_mexico.xlsx --scenarios 1000 --seed 7 -o big.xlsx
+    Example: stockpile sample inputs/north_america.xlsx --scenarios 1000 --seed 7 -o big.xlsx
     """
     from optimizer.pipeline import check_output_path, load
     from optimizer.sample import write_sample
@@ -367,35 +406,6 @@ def sample(
     path = write_sample(input, instance, scenarios, seed, output)
     out.print(f"wrote {path}: {scenarios} equally likely scenarios from "
               f"{len({r.risk for r in instance.risks})} risks (seed {seed})")
-
-
-def _print_run(run, path: Path) -> None:
-    o = run.outcome
-    r = run.results
-    diagnosis = r.table("Diagnosis")
-    table = RichTable(title="Summary", show_header=False, box=None)
-    for key in TERMINAL:
-        table.add_row(key, _fmt(r.value(key)))
-    out.print(table)
-    inv = r.table("Investments")
-    if inv and inv.rows:
-        out.print("Projects to fund:")
-        for row in inv.records()[:10]:
-            out.print(f"  {row['project']}: {row['units']} unit(s) from {row['start year']} "
-                      f"({row['output']}, sponsor {row['sponsor']})")
-    for warning in o.warnings:
-        err.print(f"warning: {warning}")
-    if o.status == "feasible":
-        err.print(f"warning: stopped at a limit ({o.termination}) with a plan; gap "
-                  f"{_fmt(o.gap)}")
-    if o.status == "infeasible":
-        err.print("infeasible: the workbook's requirements cannot all be met together")
-        for finding in diagnosis.column("finding") if diagnosis else []:
-            err.print(f"  {finding}")
-    if o.status == "error":
-        err.print(f"error   no plan: {o.no_plan_reason}")
-        return
-    out.print(f"report: {path}")
 
 
 def main() -> None:

@@ -1,11 +1,14 @@
 """Explaining an infeasible workbook with an elastic re-solve.
 
 When no plan keeps every requirement, the same model is rebuilt with a non-negative slack
-on every budget row (MUSD), stockpile floor (t) and stockpile capacity row (t), and the
-weighted slack is minimised. Budget slack weighs 1 per MUSD; floor and capacity slack
-weigh ten times the money the tonne would cost, so a floor the budget cannot pay for is
-reported as a budget shortfall (the usual cause), while a floor that no money can reach
-(purchase limits, capacity) shows as a floor shortfall. Each positive slack becomes one
+on every budget row (MUSD), stockpile floor (t) and stockpile capacity row (t), and on the
+balance of every stockpile's commodity (t: a purchase that no supply can reach in some
+scenario), and the weighted slack is minimised. Budget slack weighs 1 per MUSD; floor and
+capacity slack weigh ten times the money the tonne would cost at the world price,
+unsupplied purchases nine times, so a floor the budget cannot pay for is reported as a
+budget shortfall (the usual cause), a floor whose purchase cannot be supplied in some
+scenario (a year when every source is cut) as that, and a floor that no money can reach
+(purchase limits, capacity) as a floor shortfall. Each positive slack becomes one
 plain-language finding.
 """
 
@@ -22,6 +25,7 @@ from optimizer.solve import solve_model
 
 TOL = 1e-6
 FLOOR_WEIGHT = 10.0
+SUPPLY_WEIGHT = 9.0
 
 
 def make_elastic(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
@@ -42,13 +46,27 @@ def make_elastic(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
     for key, con in m.stock_capacity.items():
         con.set_value(con.body - m.capacity_slack[key] <= con.upper)
 
-    def tonne_weight(k):
-        return FLOOR_WEIGHT * max(ix.purchase_price[k] * MUSD_PER_USD, 1e-6)
+    supply_keys = [
+        (s, c, k, t)
+        for s in m.scenario
+        for (c, k, t) in m.scenario[s].balance
+        if (c, k) in ix.stockpiles
+    ]
+    m.supply_slack = pyo.Var(supply_keys, domain=pyo.NonNegativeReals,
+                             doc="purchase that no supply reaches in a scenario [t]")
+    for s, c, k, t in supply_keys:
+        con = m.scenario[s].balance[c, k, t]
+        con.set_value(con.body + m.supply_slack[s, c, k, t] == con.upper)
+
+    def tonne_weight(k, weight=FLOOR_WEIGHT):
+        return weight * max(ix.commodity[k].price * MUSD_PER_USD, 1e-6)
 
     m.elastic = pyo.Objective(
         expr=sum(m.budget_slack.values())
         + sum(tonne_weight(k) * v for (c, k, t), v in m.floor_slack.items())
-        + sum(tonne_weight(k) * v for (c, k, t), v in m.capacity_slack.items()),
+        + sum(tonne_weight(k) * v for (c, k, t), v in m.capacity_slack.items())
+        + sum(tonne_weight(k, SUPPLY_WEIGHT) * v
+              for (s, c, k, t), v in m.supply_slack.items()),
         sense=pyo.minimize,
         doc="weighted slack [MUSD]",
     )
@@ -61,6 +79,26 @@ def _floors_text(ix: ModelIndex, members: set[str], t: int) -> str:
         if c in members and tt == t and fl > ix.stockpiles[(c, k)].initial + TOL
     ]
     return ", ".join(floors)
+
+
+def _unsupplied_purchases(m: pyo.ConcreteModel, ix: ModelIndex) -> list[tuple]:
+    """One finding per (member, commodity, year) whose purchase no supply reaches in some
+    scenario: the floor it serves, the year, and the worst scenario."""
+    year = ix.instance.settings.calendar_year
+    worst: dict[tuple[str, str, int], tuple[float, str]] = {}
+    for (s, c, k, t), var in m.supply_slack.items():
+        value = var.value or 0.0
+        if value > TOL and value > worst.get((c, k, t), (0.0, ""))[0]:
+            worst[(c, k, t)] = (value, s)
+    rows = []
+    for (c, k, t), (short, s) in sorted(worst.items()):
+        fl = ix.floors.get((c, k, t))
+        floor = f"the {k} floor of {fl:,.4g} t in {year(t)}" if fl else f"the {k} stockpile"
+        text = (f"{c}: {floor} needs {short:,.4g} t bought in {year(t)} that cannot be "
+                f"supplied in scenario '{s}' (every source is cut and consumers have none "
+                f"to spare); buy in an earlier year or hold more initial stock.")
+        rows.append(("stockpile purchase", c, year(t), s, None, short, short, "t", text))
+    return rows
 
 
 def diagnose(instance: Instance, *, time_limit: float | None = None) -> Results:
@@ -95,6 +133,7 @@ def diagnose(instance: Instance, *, time_limit: float | None = None) -> Results:
         text = (f"{who} {year(t)} budget short by {short:,.4g} MUSD{reason} "
                 f"(budget {budget:,.4g} MUSD, worst scenario '{s}').")
         rows.append(("budget", c, year(t), s, budget, budget + short, short, "MUSD", text))
+    rows += _unsupplied_purchases(m, ix)
     for (c, k, t), var in m.floor_slack.items():
         value = var.value or 0.0
         if value > TOL:

@@ -28,7 +28,7 @@ from optimizer.run import SolveRun
 from optimizer.solve import ERROR, INFEASIBLE, SolveOutcome
 from optimizer.tables import Problem
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "us_mexico.xlsx"
+EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "north_america.xlsx"
 
 Engine = ExtensiveForm | ProgressiveHedging
 EXTENSIVE_FORM = ExtensiveForm()
@@ -115,14 +115,19 @@ def report_inputs(instance: Instance, outcome: SolveOutcome | None) -> list[tupl
 
 
 class Computed(Protocol):
-    """What a command computes from an instance: the report's results and the outcome of
-    its main solve (``None`` when there is none, as for a sweep)."""
+    """What a command computes from an instance: the report's results, the outcome of its
+    main solve (``None`` when there is none, as for a sweep), rows it adds to the Inputs
+    sheet, and whether its report is written even when the main solve ended in error
+    (when the report holds more than that solve)."""
 
     @property
     def results(self) -> Results: ...
 
     @property
     def outcome(self) -> SolveOutcome | None: ...
+
+    extra_inputs: tuple[tuple[str, object], ...]
+    report_on_error: bool
 
 
 C = TypeVar("C", bound=Computed)
@@ -137,8 +142,9 @@ def run_workbook(
     on_phase=None,
 ) -> tuple[C, Path]:
     """Read → validate → ``compute`` (build → solve → results) → diagnose if the main
-    solve is infeasible → write the report (not when it ended in error). The report goes
-    to ``output`` or ``reports/<input name>-<suffix>.xlsx``, never over the input."""
+    solve is infeasible → write the report (not when it ended in error, unless the
+    computation says its report holds more). The report goes to ``output`` or
+    ``reports/<input name>-<suffix>.xlsx``, never over the input."""
     output = output or default_report_path(input_path, suffix)
     check_output_path(input_path, output)
     t0 = time.perf_counter()
@@ -150,8 +156,9 @@ def run_workbook(
     if outcome is not None and outcome.status == INFEASIBLE:
         computed.results.tables.extend(diagnose(instance).tables)
     t1 = time.perf_counter()
-    if outcome is None or outcome.status != ERROR:
-        write_report(output, computed.results, report_inputs(instance, outcome))
+    if outcome is None or outcome.status != ERROR or computed.report_on_error:
+        inputs = report_inputs(instance, outcome) + list(computed.extra_inputs)
+        write_report(output, computed.results, inputs)
     if on_phase:
         on_phase("write", time.perf_counter() - t1)
     return computed, output

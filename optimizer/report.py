@@ -29,6 +29,7 @@ ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARN_FILL = PatternFill("solid", fgColor="FFE699")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 MAX_STOCK_CHARTS = 24
+SHARES_CHARTED = ("stand-alone cost (MUSD)", "fair cost in the bloc (MUSD)")
 SUMMARY_FORMATS = {"MUSD": "#,##0.000000", "t": "#,##0.000", "fraction": "0.000000",
                    "s": "0.00", "count": "0"}
 
@@ -191,9 +192,29 @@ def _member_chart(ws, members: Table) -> None:
     ws.add_chart(chart, "G2")
 
 
+def _shares_chart(ws, shares: Table) -> None:
+    """Stand-alone cost against fair cost in the bloc, per member (clustered bars)."""
+    rows = len(shares.rows) + 1
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Stand-alone cost and fair cost in the bloc, by member (MUSD)"
+    chart.y_axis.title = "MUSD"
+    chart.x_axis.delete = chart.y_axis.delete = False  # show both axes' labels
+    chart.legend.position = "b"
+    chart.y_axis.number_format = "General"
+    chart.x_axis.tickLblPos = "low"  # member names below the bars, also when a cost is < 0
+    chart.height, chart.width = 9, 16
+    for name in SHARES_CHARTED:
+        j = shares.columns.index(name) + 1
+        chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=rows), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows))
+    ws.add_chart(chart, "G2")
+
+
 def _charts(wb, results: Results) -> None:
     """Native, editable charts: stock levels, cost by scenario, budget use, where the
-    money goes, the frontier of a sweep, cost by member."""
+    money goes, the frontier of a sweep, cost by member, a coalition game's shares."""
     stock = results.table("Stockpiles")
     if stock and stock.rows:
         _stock_charts(wb, stock)
@@ -214,6 +235,11 @@ def _charts(wb, results: Results) -> None:
     members = results.table("Members")
     if members and members.rows:
         _member_chart(wb["Members"], members)
+    shares = results.table("Shares")
+    if shares and shares.rows and all(
+        isinstance(v, int | float) for name in SHARES_CHARTED for v in shares.column(name)
+    ):  # a game with a coalition that has no plan has no fair costs to draw
+        _shares_chart(wb["Shares"], shares)
 
 
 def _frontier_charts(ws, frontier: Table) -> None:

@@ -69,11 +69,15 @@ class Results:
     def value(self, key: str):
         return next((m.value for m in self.summary if m.key == key), None)
 
-    def set(self, key: str, value) -> None:
-        """Set a Summary key (one of :data:`optimizer.summary.KEYS`), adding its row."""
-        new = metric(key, value)
+    def set(self, key: str | Key, value) -> None:
+        """Set a Summary key (one of :data:`optimizer.summary.KEYS`, or a :class:`Key`
+        made from :data:`optimizer.summary.PER_MEMBER`), adding its row."""
+        if isinstance(key, Key):
+            new = Metric(key.key, value, key.unit, key.meaning)
+        else:
+            new = metric(key, value)
         for i, m in enumerate(self.summary):
-            if m.key == key:
+            if m.key == new.key:
                 self.summary[i] = new
                 return
         self.summary.append(new)

@@ -4,6 +4,7 @@ results for the report and the plan; and the exit codes of WORKBOOK.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from instance import Instance
 from optimizer.results import Results
@@ -22,6 +23,8 @@ class SolveRun:
     results: Results
     build_seconds: float
     plan: dict = field(default_factory=dict)
+    extra_inputs: ClassVar[tuple] = ()
+    report_on_error: ClassVar[bool] = False
 
     @property
     def exit_code(self) -> int:

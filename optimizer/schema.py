@@ -246,6 +246,10 @@ SUPPLY = Sheet(
              help="Import capacity in a normal year."),
         _num("price_usd_per_t", field="price", unit="USD/t", minimum=0, exclusive_minimum=True,
              symbol="p0_ako", help="Import price; blank = commodity price."),
+        _num("floor_usd_per_t", field="floor", unit="USD/t", minimum=0, symbol="f_cko",
+             help="Price floor on this arc only, whatever the origin; blank = the "
+                  "commodity's floor when the origin is not a member, none otherwise; "
+                  "0 = exempt."),
     ),
     help="Import arcs: which member may import what from where.",
     key=("country", "commodity", "origin"),

@@ -25,7 +25,8 @@ PLAN = (
     Key("objective_musd", "MUSD", "the objective value of the plan"),
     Key("best_bound_musd", "MUSD", "the solver's best bound"),
     Key("mip_gap", "fraction", "relative gap between plan and bound"),
-    Key("first_stage_cost_musd", "MUSD", "FS: projects, purchases, facilities"),
+    Key("first_stage_cost_musd", "MUSD", "FS: projects and facilities (purchases are paid "
+                                         "in the scenarios)"),
     Key("expected_scenario_cost_musd", "MUSD", "Σ π_s Z_s"),
     Key("cvar_musd", "MUSD", "CVaR_α of Z_s over the scenarios, computed from the plan"),
     Key("expected_shortage_t", "t", "Σ_s π_s Σ e"),
@@ -70,6 +71,34 @@ ANALYSIS = (
 )
 """Added by ``stockpile analyze``, in the order of its Analysis sheet."""
 
+COALITIONS = (
+    Key("grand_coalition_cost_musd", "MUSD", "What the full bloc's plan costs (the "
+        "objective, every member planning together)."),
+    Key("grand_coalition_savings_musd", "MUSD", "What planning together saves against each "
+        "member planning alone (negative: it costs more)."),
+    Key("core_stable", "", "yes: no group of members would pay less by leaving the bloc at "
+        "the fair shares; no: some would (see Stability); undefined: a coalition has no "
+        "plan."),
+    Key("coalitions_solved", "count", "Coalitions of the members solved (every non-empty "
+        "group)."),
+)
+"""Added by ``stockpile coalitions``, with :data:`PER_MEMBER` for each member played."""
+
+PER_MEMBER = (
+    Key("standalone_cost_{member}_musd", "MUSD", "What {member} pays planning alone, the "
+        "other members outside the bloc."),
+    Key("shapley_share_{member}_musd", "MUSD", "{member}'s fair share of the full bloc's "
+        "savings (Shapley)."),
+)
+"""Keys spelt with a member's id (``standalone_cost_USA_musd``)."""
+
+
+def member_key(template: Key, member: str) -> Key:
+    """One of :data:`PER_MEMBER` for ``member``."""
+    return Key(template.key.format(member=member), template.unit,
+               template.meaning.format(member=member))
+
+
 SWEEP = (
     Key("status", "", "optimal when every run is; feasible when some run has a plan"),
     Key("sweep", "", "the swept parameter"),
@@ -86,5 +115,8 @@ TERMINAL = ("status", "objective_musd", "best_bound_musd", "mip_gap", "first_sta
             "capex_committed_musd")
 """The keys ``stockpile solve`` prints, in this order."""
 
-KEYS: dict[str, Key] = {k.key: k for k in (*PLAN, *PROGRESSIVE_HEDGING, *ANALYSIS)}
-"""Every key of a solve or analysis report (a sweep's have their own meanings)."""
+KEYS: dict[str, Key] = {
+    k.key: k for k in (*PLAN, *PROGRESSIVE_HEDGING, *ANALYSIS, *COALITIONS)
+}
+"""Every fixed key of a solve, analysis or coalitions report (a sweep's have their own
+meanings)."""

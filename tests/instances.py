@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from instance import (
     Budget,
     Commodity,
@@ -21,31 +19,34 @@ from instance import (
 
 
 def case_a(**settings) -> Instance:
-    """MODEL.md Case A: one member, one commodity, one year, r = 0."""
+    """MODEL.md Case A (version 2): one member, one commodity, two years, r = 0; demand
+    100 t a year, a 200 t/yr arc from CHN, an embargo on CHN in year 2 only."""
     return Instance(
-        settings=Settings(first_year=2027, horizon_years=1, discount_rate=0.0, **settings),
+        settings=Settings(first_year=2027, horizon_years=2, discount_rate=0.0, **settings),
         countries=(Country("USA", True), Country("CHN", False)),
         commodities=(Commodity("ga", price=1000.0, shortage_cost=50_000.0),),
         scenarios=(Scenario("normal", 0.9), Scenario("embargo", 0.1)),
-        demand=(Demand("USA", "ga", 1, 100.0),),
-        supply=(SupplyArc("USA", "ga", "CHN", 100.0),),
+        demand=(Demand("USA", "ga", 1, 100.0), Demand("USA", "ga", 2, 100.0)),
+        supply=(SupplyArc("USA", "ga", "CHN", 200.0),),
         stockpiles=(Stockpile("USA", "ga"),),
-        shocks=(Shock("embargo", "supply", 0.0, "ga", "CHN"),),
+        shocks=(Shock("embargo", "supply", 0.0, "ga", "CHN", start=2, end=2),),
     )
 
 
 def case_b(with_project: bool = False) -> Instance:
-    """MODEL.md Case B: Case A with a 1,500 USD/t floor and one scenario."""
-    a = case_a()
+    """MODEL.md Case B: one year, demand 100 t, a 100 t/yr arc from a non-member, a floor
+    of 1,500 USD/t on the commodity, no stockpile, one scenario."""
     projects = ()
     if with_project:
         projects = (Project("dom", "USA", "USA", "ga", capacity=100.0, capex=0.01, life=1,
                             variable_cost=1200.0),)
-    return replace(
-        a,
-        commodities=(replace(a.commodities[0], floor=1500.0),),
+    return Instance(
+        settings=Settings(first_year=2027, horizon_years=1, discount_rate=0.0),
+        countries=(Country("USA", True), Country("CHN", False)),
+        commodities=(Commodity("ga", price=1000.0, shortage_cost=50_000.0, floor=1500.0),),
         scenarios=(Scenario("normal", 1.0),),
-        shocks=(),
+        demand=(Demand("USA", "ga", 1, 100.0),),
+        supply=(SupplyArc("USA", "ga", "CHN", 100.0),),
         projects=projects,
     )
 
@@ -82,8 +83,6 @@ def small_case() -> Instance:
             Shock("ban", "price", 1.5, "li", "*", start=2),
         ),
     )
-
-
 
 
 def hedging_case(**settings) -> Instance:

@@ -32,35 +32,33 @@ def figures(instance):
 
 
 def test_case_a_figures_by_hand():
-    """Case A: one member, so independent = coordinated = 0.1 and the value of
-    coordination is 0. WS: `normal` alone imports 100 t at 1,000 USD/t (0.1); `embargo`
-    alone buys 100 t (0.1) and releases it in the embargo year (a disruption year):
-    WS = 0.9·0.1 + 0.1·0.1 = 0.1, EVPI = RP − WS = 0. The EV
-    scenario has CHN at 0.9·100 = 90 t and is a disruption year; it costs 0.1 for every
-    purchase b ≥ 10 t (unused stock keeps its value at r = 0). Among those EV-optimal plans
-    the full problem is cheapest at b ≥ 100 t, which covers the embargo: EEV = 0.1, and
-    VSS = EEV − RP = 0."""
+    """Case A (version 2): one member, so independent = coordinated = 0.2 and the value
+    of coordination is 0. WS: `normal` alone imports (0.2), `embargo` alone buys 100 t in
+    2027 and releases them in 2028 (0.2): WS = 0.2, EVPI = 0. The EV scenario has CHN at
+    180 t in 2028, needs no stock and costs 0.2 for every purchase plan it can supply.
+    With x t bought in 2027 the full problem costs 0.69 − 0.0049·x; the lowest over the
+    EV-optimal plans is at x = 100: EEV = 0.2, VSS = 0."""
     f, _ = figures(case_a())
-    assert f["independent_objective_musd"] == pytest.approx(0.1, abs=1e-9)
+    assert f["independent_objective_musd"] == pytest.approx(0.2, abs=1e-9)
     assert f["value_of_coordination_musd"] == pytest.approx(0.0, abs=1e-9)
-    assert f["ev_objective_musd"] == pytest.approx(0.1, abs=1e-9)
-    assert f["eev_musd"] == pytest.approx(0.1, abs=1e-7)
+    assert f["ev_objective_musd"] == pytest.approx(0.2, abs=1e-9)
+    assert f["eev_musd"] == pytest.approx(0.2, abs=1e-7)
     assert f["vss_musd"] == pytest.approx(0.0, abs=1e-7)
-    assert f["ws_musd"] == pytest.approx(0.1, abs=1e-9)
+    assert f["ws_musd"] == pytest.approx(0.2, abs=1e-9)
     assert f["evpi_musd"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_eev_does_not_depend_on_which_ev_optimal_plan_the_solver_returns():
-    """b = 10 t is EV-optimal in Case A too, and carrying it out costs
-    0.59 − 0.0049·10 = 0.541; MODEL.md's EEV takes the lowest over all EV-optimal plans,
-    so it is 0.1 whatever plan the EV solve returned."""
+    """b = 10 t in 2027 is EV-optimal in Case A too, and carrying it out costs
+    0.69 − 0.0049·10 = 0.641; MODEL.md's EEV takes the lowest over all EV-optimal plans,
+    so it is 0.2 whatever plan the EV solve returned."""
     inst = case_a()
     scenarios = scenario_data(inst)
     m = build_model(inst, scenarios)
     fix_first_stage(m, {"b": {("USA", "ga", 1): 10.0}})
-    assert solve_model(m, mip_gap=GAP).objective == pytest.approx(0.541, abs=1e-9)
+    assert solve_model(m, mip_gap=GAP).objective == pytest.approx(0.641, abs=1e-9)
     f, _ = figures(inst)
-    assert f["eev_musd"] == pytest.approx(0.1, abs=1e-7)
+    assert f["eev_musd"] == pytest.approx(0.2, abs=1e-7)
 
 
 @pytest.mark.parametrize("name", ["case_budgets.xlsx", "case_chain.xlsx",
@@ -122,10 +120,11 @@ def test_budget_sweep_writes_frontier_with_chart(tmp_path):
 
 
 def infeasible_case():
-    """Case A with a 300 t floor (0.3 MUSD of purchases) and a 0.1 MUSD budget."""
+    """Case A with a 100 t floor from 2027 on (a 0.1 MUSD purchase in 2027) and a
+    0.05 MUSD budget in 2027."""
     inst = case_a()
-    return replace(inst, stockpiles=(Stockpile("USA", "ga", min_t=300.0),),
-                   budgets=(Budget("USA", 1, 0.1),))
+    return replace(inst, stockpiles=(Stockpile("USA", "ga", min_t=100.0),),
+                   budgets=(Budget("USA", 1, 0.05),))
 
 
 def test_infeasible_workbook_is_diagnosed(tmp_path):
@@ -135,8 +134,8 @@ def test_infeasible_workbook_is_diagnosed(tmp_path):
     assert len(table.rows) == 1
     row = dict(zip(table.columns, table.rows[0], strict=True))
     assert row["requirement"] == "budget" and row["member"] == "USA" and row["year"] == 2027
-    assert row["shortfall"] == pytest.approx(0.2, abs=1e-6)
-    assert "USA 2027 budget short by 0.2 MUSD to meet the ga floor of 300 t" in row["finding"]
+    assert row["shortfall"] == pytest.approx(0.05, abs=1e-6)
+    assert "USA 2027 budget short by 0.05 MUSD to meet the ga floor of 100 t" in row["finding"]
 
 
 def test_infeasible_workbook_exits_2_with_diagnosis_sheet(tmp_path):
@@ -144,10 +143,10 @@ def test_infeasible_workbook_exits_2_with_diagnosis_sheet(tmp_path):
     out = tmp_path / "report.xlsx"
     result = CliRunner().invoke(app, ["solve", str(src), "-o", str(out)])
     assert result.exit_code == 2, result.output
-    assert "budget short by 0.2 MUSD" in result.output
+    assert "budget short by 0.05 MUSD" in result.output
     report = openpyxl.load_workbook(out)
     summary = {r[0]: r[1] for r in report["Summary"].iter_rows(values_only=True)}
     assert summary["status"] == "infeasible"
     findings = [r[-1] for r in report["Diagnosis"].iter_rows(min_row=2, values_only=True)]
-    assert any("USA 2027 budget short by 0.2 MUSD" in f and "floor of 300 t" in f
+    assert any("USA 2027 budget short by 0.05 MUSD" in f and "floor of 100 t" in f
                for f in findings)

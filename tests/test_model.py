@@ -34,17 +34,22 @@ def objective(instance: Instance) -> float:
     return run.outcome.objective
 
 
-def test_case_a_stockpile_covers_the_embargo():
+def test_case_a_stockpile_bought_before_the_embargo_covers_it():
+    """MODEL.md Case A: 100 t bought in year 1 (imported with that year's demand, 0.2)
+    covers the year-2 embargo and keeps its value when unused: every scenario costs 0.2.
+    Buying in year 2 cannot help (the embargo leaves only consumers' tonnes)."""
     run = solve_instance(case_a(), mip_gap=GAP)
-    assert run.outcome.objective == pytest.approx(0.1, abs=1e-9)
-    bought = sum(run.results.table("Stockpiles").column("purchase (t)"))
-    assert bought >= 100 - 1e-6  # any b >= 100 t is optimal
-    assert run.results.value("expected_shortage_t") == pytest.approx(0.0, abs=1e-9)
+    assert run.outcome.objective == pytest.approx(0.2, abs=1e-9)
+    bought = {r["year"]: r["purchase (t)"] for r in run.results.table("Stockpiles").records()}
+    assert bought[2027] == pytest.approx(100.0, abs=1e-6)
+    assert bought[2028] == pytest.approx(0.0, abs=1e-6)
+    assert run.results.value("expected_shortage_cost_musd") == pytest.approx(0.0, abs=1e-9)
+    assert run.results.table("Scenarios").column("cost (MUSD)") == pytest.approx([0.2, 0.2])
 
 
 def test_case_a_without_stockpile_costs_the_embargo():
-    """No stockpile: 0.9 · 0.1 + 0.1 · 5.0 = 0.59 MUSD."""
-    assert objective(replace(case_a(), stockpiles=())) == pytest.approx(0.59, abs=1e-9)
+    """No stockpile: 0.9 · 0.2 + 0.1 · (0.1 + 5.0) = 0.69 MUSD."""
+    assert objective(replace(case_a(), stockpiles=())) == pytest.approx(0.69, abs=1e-9)
 
 
 def test_case_b_price_floor_sets_import_price():
@@ -59,7 +64,7 @@ def test_case_b_domestic_project_is_built():
 
 
 def test_release_only_in_disruption_years():
-    """Initial stock cannot cover a demand spike that is not a disruption year."""
+    """Initial stock cannot cover a shortfall in a year that is not a disruption year."""
     inst = replace(
         case_a(),
         scenarios=(Scenario("calm", 1.0),),
@@ -67,12 +72,12 @@ def test_release_only_in_disruption_years():
         supply=(SupplyArc("USA", "ga", "CHN", 50.0),),
         stockpiles=(Stockpile("USA", "ga", initial=100.0),),
     )
-    # 50 t imported, 50 t short (releases forbidden), 100 t kept and valued at the end
-    expected = 50 * 1000 / 1e6 + 50 * 50_000 / 1e6 - 100 * 1000 / 1e6
+    # each year 50 t imported, 50 t short (releases forbidden); 100 t kept and valued
+    expected = 2 * (50 * 1000 + 50 * 50_000) / 1e6 - 100 * 1000 / 1e6
     assert objective(inst) == pytest.approx(expected, abs=1e-9)
+    # release_rule = any: 50 t released in each year, nothing left at the end
     any_rule = inst.with_settings(release_rule="any")
-    assert objective(any_rule) == pytest.approx(50 * 1000 / 1e6 + 0.0 - 50 * 1000 / 1e6,
-                                                abs=1e-9)
+    assert objective(any_rule) == pytest.approx(2 * 50 * 1000 / 1e6, abs=1e-9)
 
 
 def test_one_scenario_with_probability_one_is_the_deterministic_problem():
@@ -169,12 +174,13 @@ def test_independent_equals_coordinated_for_one_member():
 
 
 def test_cvar_weight_trades_expected_cost_for_tail_cost():
-    """Hedging case (tests/instances.py). Risk-neutral: a tonne bought costs 1,000 now and
-    saves 5,000 only in the embargo (probability 0.1), so nothing is bought: expected cost
-    0.9·0.1 + 0.1·0.5 = 0.14, CVaR_0.9 = Z_embargo = 0.5 (100 t short). With λ = 0.9 each
-    tonne bought in year 2 (released there in the embargo, kept at its value otherwise)
-    costs 0.001 and lowers Z_embargo by 0.005 until it meets Z_normal = 0.1 at 80 t:
-    CVaR 0.1, expected cost 0.08 + 0.1 = 0.18, objective 0.08 + 0.1·0.1 + 0.9·0.1 = 0.18."""
+    """Hedging case (tests/instances.py). Risk-neutral: a tonne bought in year 1 costs
+    1,000 (imported then) + 1,000 of holding, is worth 1,000 back after year 2 in `normal`
+    and saves 5,000 only in the embargo (probability 0.1): nothing is bought, Z_normal =
+    0.1, Z_embargo = 0.5 (100 t short), expected cost 0.14, CVaR_0.9 = 0.5. With λ = 0.9
+    each tonne bought in year 1 (a purchase in year 2 cannot be released that year) raises
+    Z_normal by 0.002 and lowers Z_embargo by 0.003 until they meet at 80 t: both 0.26, so
+    CVaR 0.26, expected cost 0.26 and objective 0.1·0.26 + 0.9·0.26 = 0.26."""
     neutral = solve_instance(hedging_case(), mip_gap=GAP)
     averse = solve_instance(hedging_case(risk_weight=0.9), mip_gap=GAP)
 
@@ -186,6 +192,9 @@ def test_cvar_weight_trades_expected_cost_for_tail_cost():
     assert expected_total(neutral) == pytest.approx(0.14, abs=1e-9)
     assert sum(neutral.results.table("Stockpiles").column("purchase (t)")) == pytest.approx(
         0.0, abs=1e-9)
-    assert averse.results.value("cvar_musd") == pytest.approx(0.1, abs=1e-9)
-    assert expected_total(averse) == pytest.approx(0.18, abs=1e-9)
-    assert averse.outcome.objective == pytest.approx(0.18, abs=1e-9)
+    bought = {r["year"]: r["purchase (t)"]
+              for r in averse.results.table("Stockpiles").records()}
+    assert bought == pytest.approx({2030: 80.0, 2031: 0.0}, abs=1e-6)
+    assert averse.results.value("cvar_musd") == pytest.approx(0.26, abs=1e-9)
+    assert expected_total(averse) == pytest.approx(0.26, abs=1e-9)
+    assert averse.outcome.objective == pytest.approx(0.26, abs=1e-9)

@@ -22,6 +22,7 @@ CHAIN = "case_chain.xlsx"  # Settings rows: title, first_year (B3), horizon_year
 BUDGETS = "case_budgets.xlsx"
 TRANSFERS = "case_transfers.xlsx"
 DEMO = "us_mexico_demo.xlsx"
+TIMING = "case_purchase_timing.xlsx"  # Supply!F3: the AUS row's own floor
 
 
 def only_error(v: Checked, where: str) -> str:
@@ -78,6 +79,9 @@ def clean(v: Checked) -> None:
         (CHAIN, "Supply", "A3", "AUS", "Supply!A3", "AUS is not a member"),
         (CHAIN, "Supply", "C2", "XXX", "Supply!C2", "a country from Countries"),
         (CHAIN, "Supply", "E3", 0, "Supply!E3", "a number > 0"),
+        (TIMING, "Supply", "F3", -5, "Supply!F3", "found -5; expected a number >= 0"),
+        (TIMING, "Supply", "F3", "cheap", "Supply!F3", "found 'cheap'; expected a number"),
+        (TIMING, "Supply", "F3", "nan", "Supply!F3", "found 'nan'"),
         # Projects
         (CHAIN, "Projects", "G2", "ndpr_oxide", "Projects!G2", "different from the output"),
         (CHAIN, "Projects", "H2", None, "Projects!H2", "found blank; expected a number > 0"),

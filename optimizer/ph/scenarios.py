@@ -40,35 +40,41 @@ class Loaded:
 
 
 def purchase_limits(ix: ModelIndex, scenarios) -> dict[tuple[str, str, int], float]:
-    """A finite upper bound on each ``b[c,k,t]`` that has none, kept by some optimal plan.
+    """A finite upper bound on each ``b[c,k,t]`` that has none, implied by the model.
 
     PH prices the first stage with multipliers ``W``; a purchase with no capacity or
-    purchase limit would then make a Lagrangian subproblem unbounded. A tonne that is
-    never released costs ``δ_t pb_k`` (plus holding) and is worth ``δ_{H+1} p0_k ≤ δ_t
-    pb_k`` at the end (``pb_k ≥ p0_k``, ``r ≥ 0``), so some optimal plan buys at most the
-    highest floor plus what the whole bloc could ever draw: ``Σ_t max_s`` (demand +
-    project inputs of ``k``)."""
-    by_kt: dict[tuple[str, int], list] = {}
-    for (c, k, t), d in ix.instance.demand_table.items():
-        by_kt.setdefault((k, t), []).append((c, d))
-    users = [p for p in ix.projects if p.input is not None]
-    draw: dict[str, float] = dict.fromkeys(ix.commodity, 0.0)
-    for (k, t) in {(k, t) for k in ix.commodity for t in ix.years}:
-        rows = by_kt.get((k, t), [])
-        inputs = [p for p in users if p.input == k]
-        need = 0.0
+    purchase limit would then make a Lagrangian subproblem unbounded. A purchase is a use
+    in the holder's balance in every scenario, so in each scenario ``s``
+    ``b[c,k,τ] ≤ S[c,k,τ,s] + r[c,k,τ,s]`` with ``S`` the most that imports, the
+    sponsor's projects and transfers in can bring (``e ≤ D`` takes nothing from
+    consumers that they do not lack), and releases never exceed what was held:
+    ``Σ_{τ≤t} r ≤ init_ck + Σ_{τ<t} b``. Summed, ``b[c,k,t] ≤ init_ck + Σ_{τ≤t}
+    S[c,k,τ,s]`` for every ``s``: the bound is the least of these over the scenarios,
+    and every feasible plan keeps it."""
+    open_ended = [key for key, s in ix.stockpiles.items()
+                  if s.capacity is None and s.max_buy is None]
+    if not open_ended:
+        return {}
+    inflow: dict[tuple[str, str], float] = {}
+    for (_source, to, k), (xcap, _cost) in ix.transfer_arcs.items():
+        inflow[(to, k)] = inflow.get((to, k), 0.0) + xcap
+    limits: dict[tuple[str, str, int], float] = {}
+    for c, k in open_ended:
+        best = None
         for sc in scenarios:
-            total = sum(d * sc.df.get((c, k, t), 1.0) for c, d in rows)
-            total += sum(p.input_ratio * p.capacity * p.max_units
-                         * sc.avail.get((p.output, p.country, t), 1.0) for p in inputs)
-            need = max(need, total)
-        draw[k] += need
-    limits = {}
-    for (c, k), s in ix.stockpiles.items():
-        if s.capacity is None and s.max_buy is None:
-            top = max((ix.floors.get((c, k, t), 0.0) for t in ix.years), default=0.0)
+            total, cumulative = ix.stockpiles[(c, k)].initial, []
             for t in ix.years:
-                limits[(c, k, t)] = top + draw[k]
+                total += inflow.get((c, k), 0.0)
+                total += sum(ix.arc_capacity[(c, k, o)] * sc.avail.get((k, o, t), 1.0)
+                             * sc.gf.get((c, k, t), 1.0)
+                             for (cc, kk, o) in ix.arcs if (cc, kk) == (c, k))
+                total += sum(p.capacity * p.max_units * sc.avail.get((k, p.country, t), 1.0)
+                             for p in ix.projects_by_sponsor_output.get((c, k), ()))
+                cumulative.append(total)
+            best = cumulative if best is None else [min(x, y) for x, y in zip(best, cumulative,
+                                                                            strict=True)]
+        for t, limit in zip(ix.years, best, strict=True):
+            limits[(c, k, t)] = limit
     return limits
 
 
