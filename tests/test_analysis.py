@@ -131,8 +131,7 @@ def test_infeasible_workbook_is_diagnosed(tmp_path):
     from optimizer.diagnose import diagnose
 
     table = diagnose(infeasible_case()).tables[0]
-    assert len(table.rows) == 1
-    row = dict(zip(table.columns, table.rows[0], strict=True))
+    (row,) = table.records()
     assert row["requirement"] == "budget" and row["member"] == "USA" and row["year"] == 2027
     assert row["shortfall"] == pytest.approx(0.05, abs=1e-6)
     assert "USA 2027 budget short by 0.05 MUSD to meet the ga floor of 100 t" in row["finding"]

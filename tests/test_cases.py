@@ -100,7 +100,7 @@ def test_example_in_inputs_solves_to_optimal(tmp_path):
     assert run.outcome.status == "optimal"
     assert run.outcome.objective == pytest.approx(15182.66, rel=2e-4)
     assert summary_of(report)["units_built"] >= 1
-    members = [row[0] for row in run.results.table("Members").rows]
+    members = run.results.table("Members").column("member")
     assert members == ["USA", "MEX", "CAN"]
     about = openpyxl.load_workbook(EXAMPLE, read_only=True)["About"]
     assert any("USGS" in str(v) for row in about.iter_rows(values_only=True) for v in row)

@@ -118,22 +118,21 @@ def test_not_funded_bound_is_never_above_the_cost_of_building_one_unit(demo_left
     inst, m, out, table = demo_left_out
     plan = first_stage_plan(m)
     assert len(table.rows) >= 3, "the case should leave projects out"
-    column = table.columns.index("least extra cost of one unit (MUSD)")
-    for i, row in enumerate(table.rows):
-        bound = row[column]
+    for i, row in enumerate(table.records()):
+        bound, project = row["least extra cost of one unit (MUSD)"], row["project"]
         m2 = build_model(inst, scenario_data(inst))
         for key, var in m2.n.items():
-            if key[0] != row[0]:
+            if key[0] != project:
                 var.fix(round(plan["n"].get(key, 0)))
         for key, var in m2.z.items():
             var.fix(round(plan["z"].get(key, 0)))
         m2.forced = pyo.Constraint(expr=sum(v for (p, _), v in m2.n.items()
-                                            if p == row[0]) >= 1)
+                                            if p == project) >= 1)
         rest_fixed = solve_model(m2, mip_gap=GAP)
         if rest_fixed.status != "infeasible":  # infeasible: no unit can be built at all
             assert rest_fixed.objective - out.objective >= bound - 1e-6, row
         if i < 2:
-            _, _, _, free = solved(inst, force=row[0])
+            _, _, _, free = solved(inst, force=project)
             if free.status != "infeasible":
                 assert free.objective - out.objective >= bound - 1e-6 * out.objective, row
 
@@ -148,15 +147,16 @@ def test_not_funded_by_hand():
     inst = replace(base, projects=(replace(base.projects[0], variable_cost=1600.0),))
     m, ix, scenarios, out = solved(inst)
     assert out.objective == pytest.approx(0.15, abs=1e-9)
-    (row,) = not_funded_table(m, ix, scenarios, out.marginals).rows
-    assert row[0] == "dom" and row[5] == pytest.approx(0.01, abs=1e-9)
-    assert "dearer than USA's imports at 1,500 USD/t" in row[-1]
+    (row,) = not_funded_table(m, ix, scenarios, out.marginals).records()
+    assert row["project"] == "dom"
+    assert row["least extra cost of one unit (MUSD)"] == pytest.approx(0.01, abs=1e-9)
+    assert "dearer than USA's imports at 1,500 USD/t" in row["reason"]
     _, _, _, forced = solved(inst, force="dom")
     assert forced.objective - out.objective == pytest.approx(0.01, abs=1e-9)
 
 
 def test_not_funded_gives_reasons(demo_left_out):
-    reasons = [row[-1] for row in demo_left_out[3].rows]
+    reasons = demo_left_out[3].column("reason")
     assert any("dearer than" in r for r in reasons)
 
 
@@ -169,24 +169,22 @@ def test_flows_balance_and_expectation(name):
     inst = read_instance(CASES / name).instance
     m, ix, scenarios, _ = solved(inst)
     table = flows_table(m, ix, scenarios, {})
-    cols = table.columns
-    uses = [cols.index(f"{n} (t)") for n in ("demand", "project input use", "purchases",
-                                               "transfers out")]
-    sources = [i for i, c in enumerate(cols) if c.startswith("imports from")]
-    sources += [cols.index(f"{n} (t)") for n in ("project output", "releases", "transfers in",
-                                                  "shortage")]
+    uses = [f"{n} (t)" for n in ("demand", "project input use", "purchases", "transfers out")]
+    sources = [c for c in table.columns if c.startswith("imports from")]
+    sources += [f"{n} (t)" for n in ("project output", "releases", "transfers in", "shortage")]
     weights = {sc.id: sc.probability for sc in scenarios}
-    weighted = defaultdict(lambda: [0.0] * (len(cols) - 4))
+    weighted = defaultdict(lambda: defaultdict(float))
     expected = {}
-    for row in table.rows:
-        assert sum(row[i] for i in sources) == pytest.approx(sum(row[i] for i in uses),
+    for row in table.records():
+        assert sum(row[c] for c in sources) == pytest.approx(sum(row[c] for c in uses),
                                                              abs=1e-6), row
-        if row[0] == "expected":
-            expected[row[1:4]] = row[4:]
+        key = (row["member"], row["commodity"], row["year"])
+        flows = {c: v for c, v in row.items() if c.endswith("(t)")}
+        if row["scenario"] == "expected":
+            expected[key] = flows
         else:
-            acc = weighted[row[1:4]]
-            for j, v in enumerate(row[4:]):
-                acc[j] += weights[row[0]] * v
+            for c, v in flows.items():
+                weighted[key][c] += weights[row["scenario"]] * v
     assert set(expected) == set(weighted)
     for key, values in expected.items():
-        assert list(values) == pytest.approx(weighted[key], abs=1e-6)
+        assert values == pytest.approx(dict(weighted[key]), abs=1e-6)
