@@ -178,7 +178,8 @@ def instances(draw) -> Instance:
                                                 max_size=6)))
     arcs = [(c, k, o) for c in members for k in commodity_ids for o in countries]
     supply = tuple(SupplyArc(c, k, o, draw(amount(0, 1e6)),
-                             draw(optional(amount(0, 1e6, above=True))))
+                             draw(optional(amount(0, 1e6, above=True))),
+                             draw(optional(amount(0, 1e6))))
                    for c, k, o in draw(st.lists(st.sampled_from(arcs), unique=True,
                                                 max_size=5)))
     pairs = [(a, b) for a in members for b in members if a != b]
