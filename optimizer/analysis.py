@@ -12,6 +12,10 @@ Every problem here is built by the same scenario builder (:mod:`models.stockpile
   EV-optimal plans; ``VSS = EEV − RP``;
 * WS: each scenario with ``π_s > 0`` alone with its own first stage, weighted by ``π_s``;
   ``EVPI = RP − WS``.
+
+Every figure carries the status and gap of the solves behind it, and a difference its
+accuracy (:mod:`optimizer.figures`): the Analysis sheet and Summary say when a figure
+comes from a solve stopped at a limit, and when a VSS or EVPI cannot be told from 0.
 """
 
 from __future__ import annotations
@@ -26,25 +30,25 @@ from instance import COORDINATED, INDEPENDENT, Instance
 from models.factors import ScenarioData, alone, expected_value_scenario, scenario_data
 from models.index import ModelIndex
 from models.stockpile import add_ev_optimality, build_model
+from optimizer.figures import (
+    EEV_ACCURACY,
+    Figure,
+    difference,
+    objective,
+    sentence,
+    weighted_sum,
+)
 from optimizer.pipeline import run_workbook, solve_instance
 from optimizer.results import Results, Table, metric
 from optimizer.run import SolveRun
 from optimizer.solve import FEASIBLE, INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
-from optimizer.summary import ANALYSIS, SWEEP
+from optimizer.summary import ANALYSIS, SWEEP, Key
 
 EV_BAND = 1e-6
 # The EV problem is one scenario: solve it tightly, since EEV moves steeply with EV*.
 EV_GAP = 1e-9
 
 Step = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One analysis figure: its value (MUSD, or the text ``infeasible``) and status."""
-
-    value: float | str | None
-    status: str
 
 
 @dataclass
@@ -65,18 +69,6 @@ class Analysis:
     @property
     def outcome(self) -> SolveOutcome:
         return self.rp.outcome
-
-
-def _objective(outcome: SolveOutcome) -> float | str | None:
-    if outcome.has_plan:
-        return outcome.objective
-    return INFEASIBLE if outcome.status == INFEASIBLE else None
-
-
-def _difference(a, b):
-    if isinstance(a, float) and isinstance(b, float):
-        return a - b
-    return INFEASIBLE if INFEASIBLE in (a, b) else None
 
 
 def expected_value_problem(
@@ -101,20 +93,41 @@ def expected_result_of_ev_plans(
 
 def wait_and_see(
     ix: ModelIndex, scenarios: list[ScenarioData], *, time_limit, mip_gap, step: Step
-) -> float | str | None:
-    """``WS = Σ_s π_s · (scenario s solved alone with its own first stage)``."""
-    total = 0.0
+) -> Figure:
+    """``WS = Σ_s π_s · (scenario s solved alone with its own first stage)``, with the
+    worst status and largest gap of those solves."""
+    parts = []
     for sc in scenarios:
         if sc.probability <= 0:
             continue
         step(f"wait-and-see: {sc.id}")
-        out = solve_model(build_model(ix.instance, [alone(sc)], index=ix),
-                          time_limit=time_limit, mip_gap=mip_gap)
-        value = _objective(out)
-        if not isinstance(value, float):
-            return value
-        total += sc.probability * value
-    return total
+        fig = objective(solve_model(build_model(ix.instance, [alone(sc)], index=ix),
+                                    time_limit=time_limit, mip_gap=mip_gap))
+        parts.append((sc.probability, fig))
+        if not isinstance(fig.value, float):
+            break
+    return weighted_sum(parts)
+
+
+def expected_value_figures(ix: ModelIndex, scenarios: list[ScenarioData], *, step: Step,
+                           **kw) -> tuple[Figure, Figure, dict[str, str]]:
+    """EV* and EEV (the lowest cost over the EV-optimal plans), with a note when EEV
+    does not exist."""
+    ev = expected_value_scenario(scenarios)
+    step("expected-value problem (EV)")
+    ev_star = objective(expected_value_problem(ix, ev, **kw))
+    if not isinstance(ev_star.value, float):
+        return ev_star, ev_star, {
+            "eev_musd": "The expected-value problem itself has no feasible plan."}
+    step("EV-optimal plans in the uncertain world (EEV)")
+    eev = objective(expected_result_of_ev_plans(ix, scenarios, ev, ev_star.value, **kw))
+    eev = Figure(eev.value, ev_star.basis + eev.basis)
+    if eev.value != INFEASIBLE:
+        return ev_star, eev, {}
+    return ev_star, eev, {"eev_musd": (
+        "No plan that is optimal for the expected-value problem keeps every budget and "
+        "floor in every scenario (or each buys stock in a year when some scenario can "
+        "supply nothing), so EEV and VSS do not exist.")}
 
 
 def analyze_instance(
@@ -125,7 +138,8 @@ def analyze_instance(
     progress=None,
     step: Step | None = None,
 ) -> Analysis:
-    """Solve RP, the other coordination mode, EV, EEV and WS; return the six figures."""
+    """Solve RP, the other coordination mode, EV, EEV and WS; return the figures, each
+    with the status and gap of the solves behind it."""
     st = instance.settings
     time_limit = st.time_limit_s if time_limit is None else time_limit
     mip_gap = st.mip_gap if mip_gap is None else mip_gap
@@ -134,47 +148,32 @@ def analyze_instance(
 
     step("stochastic problem (RP)")
     rp = solve_instance(instance, progress=progress, **kw)
-    rp_value = _objective(rp.outcome)
+    rp_value = objective(rp.outcome)
     other_mode = INDEPENDENT if st.coordination == COORDINATED else COORDINATED
     step(f"{other_mode} variant")
-    other = _objective(solve_instance(instance.with_settings(coordination=other_mode),
-                                      **kw).outcome)
+    other = objective(solve_instance(instance.with_settings(coordination=other_mode),
+                                     **kw).outcome)
     independent, coordinated = (other, rp_value) if other_mode == INDEPENDENT else (
         rp_value, other)
 
     # the index and the scenario factors serve EV, EEV and WS alike: built once
     ix = ModelIndex(instance)
     scenarios = scenario_data(instance)
-    ev = expected_value_scenario(scenarios)
-    step("expected-value problem (EV)")
-    ev_out = expected_value_problem(ix, ev, **kw)
-    ev_star = _objective(ev_out)
-    notes = {}
-    if isinstance(ev_star, float):
-        step("EV-optimal plans in the uncertain world (EEV)")
-        eev = _objective(expected_result_of_ev_plans(ix, scenarios, ev, ev_star, **kw))
-        if eev == INFEASIBLE:
-            notes["eev_musd"] = ("No plan that is optimal for the expected-value problem "
-                                 "keeps every budget and floor in every scenario (or each "
-                                 "buys stock in a year when some scenario can supply "
-                                 "nothing), so EEV and VSS do not exist.")
-    else:
-        eev = ev_star
-        notes["eev_musd"] = "The expected-value problem itself has no feasible plan."
+    ev_star, eev, notes = expected_value_figures(ix, scenarios, step=step, **kw)
     ws = wait_and_see(ix, scenarios, step=step, **kw)
 
     figures = {
-        "independent_objective_musd": Figure(independent, OPTIMAL),
-        "coordinated_objective_musd": Figure(coordinated, OPTIMAL),
-        "value_of_coordination_musd": Figure(_difference(independent, coordinated), OPTIMAL),
-        "ev_objective_musd": Figure(ev_star, ev_out.status),
-        "eev_musd": Figure(eev, OPTIMAL),
-        "vss_musd": Figure(_difference(eev, rp_value), OPTIMAL),
-        "ws_musd": Figure(ws, OPTIMAL),
-        "evpi_musd": Figure(_difference(rp_value, ws), OPTIMAL),
+        "independent_objective_musd": independent,
+        "coordinated_objective_musd": coordinated,
+        "value_of_coordination_musd": difference(independent, coordinated),
+        "ev_objective_musd": ev_star,
+        "eev_musd": eev,
+        "vss_musd": difference(eev, rp_value, floor=EEV_ACCURACY),
+        "ws_musd": ws,
+        "evpi_musd": difference(rp_value, ws),
     }
-    voc = figures["value_of_coordination_musd"].value
-    if isinstance(voc, float) and voc < -1e-6 * max(1.0, abs(coordinated or 0.0)):
+    voc = figures["value_of_coordination_musd"]
+    if isinstance(voc.value, float) and voc.value < 0 and not voc.indistinguishable:
         notes["value_of_coordination_musd"] = (
             "Negative: a joint ALL budget row binds when the bloc coordinates; planning "
             "independently drops it, so the joint cap costs more than it saves.")
@@ -182,16 +181,23 @@ def analyze_instance(
 
 
 def add_analysis(results: Results, analysis: Analysis) -> None:
-    """Summary keys and the Analysis sheet (figure, value, unit, plain-language meaning)."""
+    """Summary keys (their meaning followed by how far to trust the figure) and the
+    Analysis sheet (figure, value, unit, status and largest gap of the solves behind
+    it, and its meaning in words)."""
     rows = []
+    weight = analysis.rp.instance.settings.risk_weight
+    risk = (f"With the risk weight {weight:g}, each objective here weighs in the CVaR of "
+            "the scenario costs." if weight > 0 else "")
     for k in ANALYSIS:
         fig = analysis.figures[k.key]
         value = fig.value if fig.value is not None else "not solved"
-        note = analysis.notes.get(k.key, "")
-        results.set(k.key, value)
-        rows.append((k.key, value, k.unit, k.meaning + (" " + note if note else "")))
-    results.tables.insert(0, Table("Analysis", ("figure", "value (MUSD)", "unit", "meaning"),
-                                   rows, {"value (MUSD)": "#,##0.000000"}))
+        meaning = " ".join(w for w in (k.meaning, sentence(fig),
+                                       analysis.notes.get(k.key, ""), risk) if w)
+        results.set(Key(k.key, k.unit, meaning), value)
+        rows.append((k.key, value, k.unit, fig.status, fig.gap, meaning))
+    results.tables.insert(0, Table(
+        "Analysis", ("figure", "value (MUSD)", "unit", "status", "largest gap", "meaning"),
+        rows, {"value (MUSD)": "#,##0.000000", "largest gap": "0.0000%"}))
 
 
 # =============================================================================== sweeps

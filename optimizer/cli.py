@@ -234,10 +234,13 @@ def analyze(
             input, output, time_limit=time_limit, mip_gap=mip_gap,
             progress=phases.progress, step=step))
     print_run(analysis.rp, path)
-    table = RichTable(title="Analysis (MUSD)", show_header=False, box=None)
-    for k in ANALYSIS:
-        table.add_row(k.key, fmt(analysis.figures[k.key].value))
-    out.print(table)
+    from optimizer.figures import remark
+
+    out.print("Analysis (MUSD)")
+    for k in ANALYSIS:  # one line each, the remark never wrapped away from its figure
+        fig = analysis.figures[k.key]
+        value = fmt(fig.value if fig.value is not None else "not solved")
+        out.print(f"  {k.key:<28} {value:>18}  {remark(fig)}".rstrip(), markup=False)
     raise typer.Exit(analysis.rp.exit_code)
 
 
