@@ -388,6 +388,7 @@ def sweep(
         swept, path = _handle_input_errors(lambda: sweep_workbook(
             input, parameter, values, output, time_limit=time_limit, mip_gap=mip_gap,
             advance=advance))
+    out.print(swept.results.value("finding"), markup=False)
     out.print(f"report: {path}")
     raise typer.Exit(EXIT_OK if swept.results.value("runs_with_plan") else EXIT_INFEASIBLE)
 

@@ -77,6 +77,8 @@ def write_table(ws, table: Table) -> None:
     if not table.rows:
         put(ws, 2, 1, "(none)")
     _fit_widths(ws)
+    if table.note:  # under the table, after fitting: it runs on over the empty cells
+        put(ws, len(table.rows) + 3, 1, table.note).font = Font(bold=True)
     _highlight(ws, table)
 
 

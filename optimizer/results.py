@@ -24,12 +24,13 @@ NOISE_MUSD = 1e-9
 @dataclass(frozen=True)
 class Table:
     """A sheet of the report: a header row and plain rows. ``formats`` maps a column to
-    an Excel number format."""
+    an Excel number format; ``note``, a sentence written under the table."""
 
     name: str
     columns: tuple[str, ...]
     rows: list[tuple]
     formats: dict[str, str] = field(default_factory=dict)
+    note: str = ""
 
     def records(self) -> list[dict]:
         """The rows by column name: how a table is read (never by position)."""

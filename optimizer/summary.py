@@ -106,9 +106,12 @@ SWEEP = (
     Key("sweep", "", "the swept parameter"),
     Key("runs", "count", "plans solved"),
     Key("runs_with_plan", "count", "runs that found a plan"),
-    Key("best_value", "", "the swept value with the lowest objective"),
+    Key("best_value", "", "the swept value with the lowest objective (absent when the "
+        "objective does not move: see finding)"),
     Key("best_objective_musd", "MUSD", "the lowest objective of the sweep"),
     Key("coordination", "", "the mode solved"),
+    Key("finding", "", "what the sweep shows, in words: how the objective moves, or that "
+        "the swept limit never binds in the range"),
 )
 """A sweep report's Summary."""
 
