@@ -68,8 +68,8 @@ ANALYSIS = (
     Key("coordinated_objective_musd", "MUSD", "The expected total cost to the bloc's "
         "economy (imports, shortage damage and the programme) when the bloc plans "
         "together and shares stock."),
-    Key("ev_objective_musd", "MUSD", "The expected total cost the plan would promise if "
-        "the future were the average scenario (EV)."),
+    Key("ev_objective_musd", "MUSD", "The total cost a plan made for the average "
+        "scenario promises if the future is that scenario (EV)."),
 )
 """Added by ``stockpile analyze``, in the order of its Analysis sheet."""
 
