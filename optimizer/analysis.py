@@ -195,7 +195,8 @@ def add_analysis(results: Results, analysis: Analysis) -> None:
         meaning = " ".join(w for w in (k.meaning, sentence(fig),
                                        analysis.notes.get(k.key, ""), risk) if w)
         results.set(Key(k.key, k.unit, meaning), value)
-        rows.append((k.key, value, k.unit, fig.status, fig.gap, meaning))
+        gap = fig.gap if isinstance(fig.value, float) else None  # no number, no gap
+        rows.append((k.key, value, k.unit, fig.status, gap, meaning))
     results.tables.insert(0, Table(
         "Analysis", ("figure", "value (MUSD)", "unit", "status", "largest gap", "meaning"),
         rows, {"value (MUSD)": "#,##0.000000", "largest gap": "0.0000%"}))

@@ -168,8 +168,10 @@ def remark(fig: Figure) -> str:
     words = []
     if fig.status == FEASIBLE:
         words.append(f"{_stopped(fig.basis.why)}, gap up to {percent(fig.gap or 0.0)}")
-    elif fig.status in (INFEASIBLE, ERROR):
-        words.append("no plan" if fig.status == INFEASIBLE else f"failed: {fig.basis.why}")
+    elif fig.status == INFEASIBLE:
+        words.append("no feasible plan behind it (the Analysis sheet says why)")
+    elif fig.status == ERROR:
+        words.append(f"a solve behind it failed: {fig.basis.why}")
     if fig.indistinguishable:
         words.append(f"{NOT_DISTINGUISHABLE} (±{money(fig.accuracy)} MUSD)")
     return "; ".join(words)

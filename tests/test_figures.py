@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 import optimizer.analysis as analysis_module
 from optimizer.analysis import add_analysis, analyze_instance
 from optimizer.cli import app
+from optimizer.figures import remark
 from optimizer.io import read_instance
-from optimizer.solve import ERROR, FEASIBLE
+from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE
 from optimizer.xlsx import save_atomically, write_instance
 
 CASES = Path(__file__).parent / "data" / "cases"
@@ -107,6 +108,26 @@ def test_a_figure_from_a_failed_solve_is_not_a_number(monkeypatch):
             "Not a number: a solve behind it failed (the time limit (5 s) was reached "
             "before any plan was found).")
     assert said["vss_musd"][0] == pytest.approx(0.452977, abs=1e-5)
+    sheet = {r["figure"]: r for r in a.results.table("Analysis").records()}
+    assert (sheet["ws_musd"]["status"], sheet["ws_musd"]["largest gap"]) == (ERROR, None)
+    assert remark(a.figures["evpi_musd"]) == (
+        "a solve behind it failed: the time limit (5 s) was reached before any plan was found")
+
+
+def test_an_infeasible_eev_is_no_number_and_says_why(monkeypatch):
+    """No EV-optimal plan survives every scenario: EEV and VSS read `infeasible`."""
+    real = analysis_module.expected_result_of_ev_plans
+    monkeypatch.setattr(analysis_module, "expected_result_of_ev_plans", lambda *a, **kw: replace(
+        real(*a, **kw), status=INFEASIBLE, objective=None, gap=None,
+        termination="Infeasible"))
+    a = analyze_instance(case_analysis(), mip_gap=GAP)
+    said = summary_meanings(a)
+    assert said["eev_musd"][0] == said["vss_musd"][0] == "infeasible"
+    assert said["vss_musd"][1].endswith(
+        "(VSS). Not a number: a solve behind it has no feasible plan.")
+    assert "so EEV and VSS do not exist" in said["eev_musd"][1]
+    assert remark(a.figures["vss_musd"]) == (
+        "no feasible plan behind it (the Analysis sheet says why)")
 
 
 def test_a_really_time_limited_analysis_shows_no_numbers():
