@@ -3,8 +3,10 @@
 When no plan keeps every requirement, the same model is rebuilt with a non-negative slack
 on every budget row (MUSD), stockpile floor (t) and stockpile capacity row (t), and on the
 balance of every stockpile's commodity (t: a purchase that no supply can reach in some
-scenario), and the weighted slack is minimised. Budget slack weighs 1 per MUSD; floor and
-capacity slack weigh ten times the money the tonne would cost at the world price,
+scenario), and the weighted slack is minimised. Budget slack weighs 1 per MUSD averaged
+over the scenarios (a purchase that overruns a budget in every scenario costs about its
+price once, however many scenarios there are); floor and capacity slack weigh ten times
+the money the tonne would cost at the world price,
 unsupplied purchases nine times, so a floor the budget cannot pay for is reported as a
 budget shortfall (the usual cause), a floor whose purchase cannot be supplied in some
 scenario (a year when every source is cut) as that, and a floor that no money can reach
@@ -64,7 +66,7 @@ def make_elastic(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
         return weight * max(ix.commodity[k].price * MUSD_PER_USD, 1e-6)
 
     m.elastic = pyo.Objective(
-        expr=sum(m.budget_slack.values())
+        expr=sum(m.budget_slack.values()) / max(1, len(m.scenario))
         + sum(tonne_weight(k) * v for (c, k, t), v in m.floor_slack.items())
         + sum(tonne_weight(k) * v for (c, k, t), v in m.capacity_slack.items())
         + sum(tonne_weight(k, SUPPLY_WEIGHT) * v
@@ -72,6 +74,12 @@ def make_elastic(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
         sense=pyo.minimize,
         doc="weighted slack [MUSD]",
     )
+
+
+def num(x: float) -> str:
+    """A figure of a finding: four significant digits, whole numbers from 10,000 on
+    (never ``1.5e+04``)."""
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:,.4g}"
 
 
 def _at(cell: str | None) -> str:
@@ -90,7 +98,7 @@ def floor_cell(ix: ModelIndex, c: str, k: str, t: int) -> str | None:
 
 def _floors_text(ix: ModelIndex, members: set[str], t: int) -> str:
     floors = [
-        f"{k} floor of {fl:,.4g} t" + (f" ({c})" if len(members) > 1 else "")
+        f"{k} floor of {num(fl)} t" + (f" ({c})" if len(members) > 1 else "")
         + _at(floor_cell(ix, c, k, tt))
         for (c, k, tt), fl in sorted(ix.floors.items())
         if c in members and tt == t and fl > ix.stockpiles[(c, k)].initial + TOL
@@ -100,25 +108,24 @@ def _floors_text(ix: ModelIndex, members: set[str], t: int) -> str:
 
 def stopping_limit(s: Stockpile, t: int, held: float) -> str:
     """Which limit keeps stockpile ``s`` at ``held`` t by plan year ``t``: its purchase
-    limit (``t`` years of ``maxbuy``) or its capacity, whichever reaches ``held`` (the
-    lower when neither does exactly), with its cell."""
+    limit (``t`` years of ``maxbuy``) or its capacity, whichever reaches ``held``, with
+    its cell; the budgets when neither does."""
     reach = {}
     if s.max_buy is not None:
         reach["buy"] = s.initial + t * s.max_buy
     if s.capacity is not None:
         reach["capacity"] = s.capacity
-    if not reach:
-        return f"at most {held:,.4g} t can be held by then"
-    lowest = min(reach.values())
-    close = [name for name, r in reach.items() if abs(r - held) <= TOL * max(1.0, held)]
-    chosen = close or [name for name, r in reach.items() if r == lowest]
+    chosen = [name for name, r in reach.items() if abs(r - held) <= TOL * max(1.0, held)]
+    if not chosen:  # no limit holds it there: the money does (see the budget findings)
+        return (f"within the budgets at most {num(held)} t can be held by then (no purchase "
+                "limit or capacity stops it)")
     words = {
-        "buy": lambda: f"the purchase limit of {s.max_buy:,.4g} t a year"
+        "buy": lambda: f"the purchase limit of {num(s.max_buy)} t a year"
                        f"{_at(cell_of(s, 'max_buy'))}",
-        "capacity": lambda: f"the capacity of {s.capacity:,.4g} t{_at(cell_of(s, 'capacity'))}",
+        "capacity": lambda: f"the capacity of {num(s.capacity)} t{_at(cell_of(s, 'capacity'))}",
     }
     return (" and ".join(words[name]() for name in chosen)
-            + f" let{'s' if len(chosen) == 1 else ''} at most {held:,.4g} t be held by then")
+            + f" let{'s' if len(chosen) == 1 else ''} at most {num(held)} t be held by then")
 
 
 COLUMNS = ("requirement", "member", "year", "scenario", "limit", "needed", "shortfall",
@@ -147,8 +154,8 @@ def _budget_rows(m: pyo.ConcreteModel, ix: ModelIndex) -> list[tuple]:
         who = "the bloc (ALL)" if c == ALL else c
         floors = _floors_text(ix, set(ix.members) if c == ALL else {c}, t)
         reason = f" to meet the {floors}" if floors else ""
-        text = (f"{who} {year(t)} budget{_at(cell)} short by {short:,.4g} MUSD{reason} "
-                f"(budget {budget:,.4g} MUSD, worst scenario '{s}').")
+        text = (f"{who} {year(t)} budget{_at(cell)} short by {num(short)} MUSD{reason} "
+                f"(budget {num(budget)} MUSD, worst scenario '{s}').")
         rows.append(("budget", c, year(t), s, budget, budget + short, short, "MUSD", cell,
                      text))
     return rows
@@ -162,9 +169,9 @@ def _unsupplied_purchases(m: pyo.ConcreteModel, ix: ModelIndex) -> list[tuple]:
     for (c, k, t), (short, s) in sorted(_worst(m.supply_slack).items()):
         fl = ix.floors.get((c, k, t))
         cell = floor_cell(ix, c, k, t) if fl else None
-        floor = (f"the {k} floor of {fl:,.4g} t in {year(t)}{_at(cell)}" if fl
+        floor = (f"the {k} floor of {num(fl)} t in {year(t)}{_at(cell)}" if fl
                  else f"the {k} stockpile")
-        text = (f"{c}: {floor} needs {short:,.4g} t bought in {year(t)} that cannot be "
+        text = (f"{c}: {floor} needs {num(short)} t bought in {year(t)} that cannot be "
                 f"supplied in scenario '{s}' (every source is cut and consumers have none "
                 f"to spare); buy in an earlier year or hold more initial stock.")
         rows.append(("stockpile purchase", c, year(t), s, None, short, short, "t", cell,
@@ -182,8 +189,8 @@ def _stock_rows(m: pyo.ConcreteModel, ix: ModelIndex) -> list[tuple]:
         if value > TOL:
             fl, cell = ix.floors[(c, k, t)], floor_cell(ix, c, k, t)
             why = stopping_limit(ix.stockpiles[(c, k)], t, fl - value)
-            text = (f"{c} {k} floor of {fl:,.4g} t in {year(t)}{_at(cell)} cannot be met: "
-                    f"{why}; short by {value:,.4g} t.")
+            text = (f"{c} {k} floor of {num(fl)} t in {year(t)}{_at(cell)} cannot be met: "
+                    f"{why}; short by {num(value)} t.")
             rows.append(("stockpile floor", c, year(t), "", fl - value, fl, value, "t", cell,
                          text))
     for (c, k, t), var in m.capacity_slack.items():
@@ -192,7 +199,7 @@ def _stock_rows(m: pyo.ConcreteModel, ix: ModelIndex) -> list[tuple]:
             s = ix.stockpiles[(c, k)]
             cell = cell_of(s, "capacity")
             text = (f"{c} {k} stock in {year(t)} must exceed the capacity of "
-                    f"{s.capacity:,.4g} t{_at(cell)} by {value:,.4g} t to meet its floor"
+                    f"{num(s.capacity)} t{_at(cell)} by {num(value)} t to meet its floor"
                     f"{_at(floor_cell(ix, c, k, t)) if (c, k, t) in ix.floors else ''}.")
             rows.append(("stockpile capacity", c, year(t), "", s.capacity,
                          s.capacity + value, value, "t", cell, text))

@@ -10,7 +10,7 @@ import pytest
 from instances import case_a
 from typer.testing import CliRunner
 
-from instance import Budget, Stockpile, cell_of
+from instance import Budget, Scenario, Shock, Stockpile, cell_of
 from optimizer.cli import app
 from optimizer.diagnose import diagnose
 from optimizer.io import read_instance
@@ -102,3 +102,30 @@ def test_solve_prints_the_cells_and_writes_them_in_the_diagnosis_sheet(tmp_path)
               for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert row["cell"] == "Budgets!C2"
     assert row["shortfall"] == pytest.approx(0.05, abs=1e-6)
+
+
+def test_a_floor_no_limit_stops_is_not_blamed_on_one():
+    """Prices 20 times the world price in every scenario and no money in either year:
+    paying for 100 t would overrun each budget by 2 MUSD in every scenario, dearer than
+    the floor's own weight, so the floor is relaxed; neither a purchase limit nor a
+    capacity is what stops it, and the finding says so."""
+    inst = replace(case_a(), stockpiles=(Stockpile("USA", "ga", min_t=100.0, max_buy=500.0),),
+                   budgets=(Budget("USA", 1, 0.0), Budget("USA", 2, 0.0)),
+                   shocks=case_a().shocks + (Shock("normal", "price", 20.0, "ga"),
+                                             Shock("embargo", "price", 20.0, "ga")))
+    first = next(r for r in findings(inst) if r["year"] == 2027)
+    assert first["finding"] == (
+        "USA ga floor of 100 t in 2027 cannot be met: within the budgets at most 0 t can be "
+        "held by then (no purchase limit or capacity stops it); short by 100 t.")
+
+
+def test_budget_overruns_weigh_the_same_however_many_scenarios_there_are():
+    """The 0.05 MUSD shortfall of Case A's 2027 budget is still found as a budget
+    shortfall (not as a relaxed floor) when the two scenarios are split into twenty."""
+    base = replace(case_a(), stockpiles=(Stockpile("USA", "ga", min_t=100.0),),
+                   budgets=(Budget("USA", 1, 0.05),))
+    many = replace(base, scenarios=tuple(Scenario(f"calm {i}", 0.9 / 19) for i in range(19))
+                   + (Scenario("embargo", 0.1),))
+    rows = findings(many)
+    assert [(r["requirement"], r["year"]) for r in rows] == [("budget", 2027)]
+    assert rows[0]["shortfall"] == pytest.approx(0.05, abs=1e-6)
