@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from instance import ALL, Instance
 from models.costs import add_first_stage_costs
@@ -104,6 +105,18 @@ def first_stage_plan(m: pyo.ConcreteModel) -> dict[str, dict]:
         var.local_name: {key: (v.value or 0.0) for key, v in var.items()}
         for var in plan_variables(m)
     }
+
+
+def plan_start(m: pyo.ConcreteModel, plan: dict[str, dict], parts=("n", "z")) -> ComponentMap:
+    """``parts`` of a plan (by default its integer part ``n``, ``z``) as a start for
+    :func:`optimizer.solve.solve_model`: variable → value. What is left out (purchases
+    ``b`` by default) the solver completes, so a plan from a related problem still gives
+    a feasible start when its units do."""
+    return ComponentMap(
+        (v, plan.get(var.local_name, {}).get(key, 0.0))
+        for var in plan_variables(m) if var.local_name in parts
+        for key, v in var.items()
+    )
 
 
 def add_ev_optimality(

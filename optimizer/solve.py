@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -30,6 +30,9 @@ OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "err
 # coefficient of ~1e-6..1e-3; HiGHS sees thousands of USD instead (x 1e3), which keeps
 # costs out of its "excessively small" range while the report still speaks MUSD.
 OBJECTIVE_SCALE = 1e3
+# HiGHS threads when a solve does not say (None: HiGHS's own choice); a worker of
+# :mod:`optimizer.parallel` sets 1, since its siblings use the other cores
+DEFAULT_THREADS: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool) -> highs
     ncol, nrow = len(columns), len(row_lower)
     h = new_highs()
     h.setOptionValue("output_flag", bool(log))
+    threads = threads or DEFAULT_THREADS
     if threads:
         h.setOptionValue("threads", int(threads))
     if time_limit is not None:
@@ -195,6 +199,19 @@ def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool) -> highs
         ]
     h.passModel(lp)
     return h
+
+
+def _set_start(h: highspy.Highs, columns: list, integer, start: Mapping) -> None:
+    """Hand ``start`` ({variable: value}) to HiGHS as a (partial) solution."""
+    col_of = {id(var): j for j, var in enumerate(columns)}
+    index, value = [], []
+    for var, x in start.items():
+        j = col_of.get(id(var))
+        if j is not None and x is not None:
+            index.append(j)
+            value.append(float(round(x)) if integer[j] else float(x))
+    if index:
+        h.setSolution(len(index), np.asarray(index, dtype=np.int32), np.asarray(value))
 
 
 def _watch(h: highspy.Highs, progress: Callable[[Progress], None]) -> None:
@@ -244,8 +261,15 @@ def solve_model(
     progress: Callable[[Progress], None] | None = None,
     log: bool = False,
     marginals: bool = False,
+    start: Mapping | None = None,
 ) -> SolveOutcome:
     """Solve ``model`` (one minimising objective) with HiGHS and load the plan back.
+
+    ``start``: values for some variables (a ``ComponentMap`` variable → value), a plan to
+    begin from (:func:`models.stockpile.plan_start`). HiGHS fixes the given values,
+    completes the rest (one LP, a small MIP if some integers are missing) and, when that
+    is feasible, begins with it as its incumbent, so a solve stopped by its time limit
+    still has that plan and its gap; an infeasible start is dropped.
 
     With ``marginals``, the plan's LP (integers fixed at the plan) is solved as well: its
     continuous values replace the MIP's (the same integers, at least as cheap) and its
@@ -258,6 +282,8 @@ def solve_model(
     warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
     h = _highs(arrays, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                options=options, log=log)
+    if start and ncol:
+        _set_start(h, columns, integer, start)
     handoff = time.perf_counter() - t0
     if progress is not None and nint:
         _watch(h, progress)
