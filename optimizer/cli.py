@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +20,22 @@ import typer
 from rich.table import Table as RichTable
 
 from optimizer import __version__
+from optimizer.engines import AUTO_BUNDLE, AutoEngine
+from optimizer.extensive import ExtensiveForm
 from optimizer.io import read_instance
+from optimizer.options import (
+    Engine,
+    EngineOpt,
+    InputArg,
+    JobsOpt,
+    MipGapOpt,
+    OutputOpt,
+    TimeLimitOpt,
+    auto_engine,
+    ph_engine,
+    said,
+    solve_line,
+)
 from optimizer.pipeline import EXAMPLE, InvalidInput, solve_workbook
 from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_OK
 from optimizer.safe_open import UnreadableWorkbook
@@ -38,26 +52,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-InputArg = Annotated[
-    Path | None,
-    typer.Argument(help="Input workbook (.xlsx). Default: the example in inputs/.",
-                   show_default=False),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option("-o", "--output", help="Report path. Default: reports/<input>-report.xlsx."),
-]
-TimeLimitOpt = Annotated[
-    float | None,
-    typer.Option("--time-limit", min=0.0, help="Solver time limit in seconds (overrides "
-                                               "Settings time_limit_s)."),
-]
-MipGapOpt = Annotated[
-    float | None,
-    typer.Option("--mip-gap", min=0.0, help="Relative MIP gap (overrides Settings mip_gap)."),
-]
-
 
 @app.command()
 def validate(
@@ -108,29 +102,14 @@ def template(
     out.print(f"wrote {path}: fill the sheets, then `stockpile validate {path}`")
 
 
-class Engine(StrEnum):
-    ef = "ef"
-    ph = "ph"
-
-
-def _solve_ph(input: Path, output, time_limit, ranks: int, bundle, rel_gap: float,
+def _solve_ph(input: Path, output, time_limit, mip_gap, ranks: int, bundle, rel_gap: float,
               lagrangian: bool) -> None:
     """``solve --engine ph``: progressive hedging under MPI, the same report."""
-    from optimizer.ph.engine import ProgressiveHedging
-
     out.print(f"stockpile {__version__}: progressive hedging on {input} ({ranks} ranks"
               + (f", bundles of {bundle}" if bundle else "") + ")")
-    t0 = time.perf_counter()
-
-    def on_line(line: str) -> None:
-        line = line.rstrip()
-        if line:
-            out.print(f"  {time.perf_counter() - t0:7.1f} s  {line}", markup=False)
-
-    engine = ProgressiveHedging(ranks=ranks, bundle=bundle, rel_gap=rel_gap,
-                                lagrangian=lagrangian, on_line=on_line)
+    engine = ph_engine(ranks, bundle, rel_gap, lagrangian)
     run, path = _handle_input_errors(lambda: solve_workbook(
-        input, output, engine=engine, time_limit=time_limit))
+        input, output, engine=engine, time_limit=time_limit, mip_gap=mip_gap))
     print_run(run, path)
     raise typer.Exit(run.exit_code)
 
@@ -141,20 +120,20 @@ def solve(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
-    engine: Annotated[Engine, typer.Option(
-        "--engine", help="ef: the extensive form in one HiGHS solve (exact); ph: progressive "
-                         "hedging with mpi-sppy under MPI, for many scenarios.")] = Engine.ef,
-    ranks: Annotated[int, typer.Option("--ranks", min=1, help="MPI ranks for --engine ph "
-                                                              "(default 2).")] = 2,
+    engine: EngineOpt = Engine.auto,
+    ranks: Annotated[int, typer.Option("--ranks", min=1, help="MPI ranks for progressive "
+                                                              "hedging (default 2).")] = 2,
     bundle: Annotated[int | None, typer.Option(
-        "--bundle", min=2, help="Scenarios per bundle for --engine ph.")] = None,
+        "--bundle", min=2, help="Scenarios per bundle for progressive hedging (default: "
+                                "none with --engine ph, about 10 when auto chooses it).")
+    ] = None,
     rel_gap: Annotated[float, typer.Option(
-        "--rel-gap", min=0.0, help="Relative gap at which PH stops (--engine ph).")] = 0.01,
+        "--rel-gap", min=0.0, help="Relative gap at which progressive hedging stops; the "
+                                   "status is optimal only within --mip-gap.")] = 0.01,
     lagrangian: Annotated[bool, typer.Option(
         "--lagrangian/--no-lagrangian",
-        help="Run the Lagrangian lower-bound spoke beside the PH hub (--engine ph). With "
-             "bundles, the bundles' own bound is often as good and the hub gets every "
-             "rank.")] = True,
+        help="Run the Lagrangian lower-bound spoke beside the PH hub. With bundles, the "
+             "bundles' own bound is often as good and the hub gets every rank.")] = True,
 ) -> None:
     """Validate, build, solve and write the report.
 
@@ -165,14 +144,16 @@ def solve(
     input = input or EXAMPLE
     _check_output(input, output)
     if engine == Engine.ph:
-        _solve_ph(input, output, time_limit, ranks, bundle, rel_gap, lagrangian)
+        _solve_ph(input, output, time_limit, mip_gap, ranks, bundle, rel_gap, lagrangian)
         return
     phases = Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
+    chosen = ExtensiveForm() if engine == Engine.ef else AutoEngine(
+        ph=ph_engine(ranks, bundle or AUTO_BUNDLE, rel_gap, lagrangian), on_choice=said)
     with out.status("solving…") as status:
         phases.status = status
         run, path = _handle_input_errors(lambda: solve_workbook(
-            input, output, time_limit=time_limit, mip_gap=mip_gap,
+            input, output, engine=chosen, time_limit=time_limit, mip_gap=mip_gap,
             progress=phases.progress, on_phase=phases.phase))
     print_run(run, path)
     raise typer.Exit(run.exit_code)
@@ -210,9 +191,11 @@ def analyze(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Solve the plan and answer the planner's questions: value of coordination, VSS and
-    EVPI (writes an Analysis sheet and six Summary keys).
+    EVPI (writes an Analysis sheet and six Summary keys). The solves are independent and
+    run --jobs at a time, one line each as it finishes.
 
     Example: stockpile analyze inputs/north_america.xlsx -o reports/north_america-analysis.xlsx
     """
@@ -225,14 +208,22 @@ def analyze(
     with out.status("analysing…") as status:
         phases = Phases(out)
         phases.status = status
+        running: list[str] = []
 
         def step(name):
-            out.print(f"  {time.perf_counter() - t0:7.1f} s  {name}")
-            status.update(name)
+            running.append(name)
+            status.update("solving: " + "; ".join(running))
+
+        def solved(name, outcome, seconds):
+            running.remove(name)
+            status.update("solving: " + "; ".join(running) if running else "writing…")
+            out.print(f"  {time.perf_counter() - t0:7.1f} s  "
+                      f"{solve_line(name, outcome, seconds)}", markup=False)
 
         analysis, path = _handle_input_errors(lambda: analyze_workbook(
             input, output, time_limit=time_limit, mip_gap=mip_gap,
-            progress=phases.progress, step=step))
+            progress=phases.progress, step=step, solved=solved, jobs=jobs,
+            engine=auto_engine()))
     print_run(analysis.rp, path)
     from optimizer.figures import remark
 
@@ -242,6 +233,21 @@ def analyze(
         value = fmt(fig.value if fig.value is not None else "not solved")
         out.print(f"  {k.key:<28} {value:>18}  {remark(fig)}".rstrip(), markup=False)
     raise typer.Exit(analysis.rp.exit_code)
+
+
+def _coalition_columns() -> tuple:
+    """The coalitions progress bar: what is solving, the bar, done of all, times."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("coalitions"), TimeElapsedColumn(), TextColumn("left"),
+            TimeRemainingColumn())
 
 
 @app.command()
@@ -254,6 +260,7 @@ def coalitions(
     ] = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Solve every coalition of the members and answer who should be in the bloc: each
     member's stand-alone cost, its fair (Shapley) share of the savings, whether any group
@@ -261,14 +268,7 @@ def coalitions(
 
     Example: stockpile coalitions inputs/us_mexico.xlsx -o reports/us_mexico-coalitions.xlsx
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import Progress
 
     from optimizer.coalitions import CoalitionRequest, coalitions_workbook
 
@@ -276,10 +276,7 @@ def coalitions(
     _check_output(input, output)
     listed = None if members is None else members.split(",")
     out.print(f"stockpile {__version__}: coalitions of {input}")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("coalitions"), TimeElapsedColumn(), TextColumn("left"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=out, transient=True) as bar:
+    with Progress(*_coalition_columns(), console=out, transient=True) as bar:
         task = bar.add_task("reading the workbook", total=None)
 
         current = {"name": "", "last": 0.0}
@@ -307,7 +304,8 @@ def coalitions(
         def run():
             try:
                 return coalitions_workbook(input, output, members=listed, time_limit=time_limit,
-                                           mip_gap=mip_gap, progress=progress,
+                                           mip_gap=mip_gap, progress=progress, jobs=jobs,
+                                           engine=auto_engine(),
                                            on_start=on_start, on_solved=on_solved)
             except CoalitionRequest as exc:
                 err.print(f"error   {exc}", markup=False)
@@ -351,6 +349,7 @@ def sweep(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Solve one plan per value of a budget scale, price-floor scale or risk weight and
     write a Frontier sheet with a chart.
@@ -359,7 +358,7 @@ def sweep(
     """
     from rich.progress import Progress
 
-    from optimizer.analysis import sweep_workbook
+    from optimizer.sweeps import sweep_workbook
 
     chosen = [(name, text) for name, text in (("budget_scale", budget_scale),
                                               ("floor_scale", floor_scale),
@@ -387,7 +386,7 @@ def sweep(
 
         swept, path = _handle_input_errors(lambda: sweep_workbook(
             input, parameter, values, output, time_limit=time_limit, mip_gap=mip_gap,
-            advance=advance))
+            advance=advance, jobs=jobs, engine=auto_engine()))
     out.print(swept.results.value("finding"), markup=False)
     out.print(f"report: {path}")
     raise typer.Exit(EXIT_OK if swept.results.value("runs_with_plan") else EXIT_INFEASIBLE)

@@ -20,7 +20,6 @@ its plan fills the usual report sheets.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,10 @@ from instance import COORDINATED, Instance
 from models.factors import ScenarioData, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model
+from optimizer.engines import AutoEngine, estimated_columns, record_choice
 from optimizer.game import CORE_TOLERANCE, Coalition, Game, all_coalitions, coalition_name
-from optimizer.pipeline import run_workbook, solve_instance
+from optimizer.parallel import Done, Runner, Task, worker_count
+from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_instance
 from optimizer.restrict import restrict
 from optimizer.results import Results, Table
 from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, SolveRun
@@ -138,13 +139,35 @@ OnStart = Callable[[int, int, str], None]
 OnSolved = Callable[[CoalitionSolve, float | None], None]
 
 
-def _solve_one(instance: Instance, scenarios: list[ScenarioData], *, time_limit, mip_gap,
-               progress) -> tuple[str, float | None, float | None, str]:
+def coalition_solve(instance: Instance, scenarios: list[ScenarioData], *, time_limit,
+                    mip_gap, progress=None) -> tuple[str, float | None, float | None, str]:
+    """One coalition's restricted workbook by the extensive form: status, cost, bound
+    and why there is no plan (``scenarios``: the factors of the whole workbook)."""
     ix = ModelIndex(instance)
     model = build_model(instance, scenarios, index=ix)
     out = solve_model(model, time_limit=time_limit, mip_gap=mip_gap, progress=progress)
     cost = out.objective if out.has_plan else None
     return out.status, cost, out.bound, out.no_plan_reason
+
+
+def coalition_tasks(base: Instance, scenarios: list[ScenarioData], order: list[Coalition],
+                    members, engine, kw: dict, progress) -> list[Task]:
+    """One task per coalition, in ``order``; the full bloc through the ordinary solve
+    path by ``engine`` (its report's plan), a PH engine alone on the machine."""
+    tasks = []
+    for coalition in order:
+        restricted = restrict(base, coalition)
+        name = coalition_name(coalition, members)
+        columns = estimated_columns(restricted)
+        extra = {"progress": progress} if progress else {}
+        if coalition == base.member_set:
+            tasks.append(Task(coalition, name, solve_instance, (restricted,),
+                              {"engine": engine, **kw, **extra}, columns,
+                              exclusive=engine.name == "ph"))
+        else:
+            tasks.append(Task(coalition, name, coalition_solve, (restricted, scenarios),
+                              {**kw, **extra}, columns))
+    return tasks
 
 
 def solve_coalitions(
@@ -156,46 +179,55 @@ def solve_coalitions(
     progress=None,
     on_start: OnStart | None = None,
     on_solved: OnSolved | None = None,
+    jobs: int | None = 1,
+    engine: Engine | AutoEngine = EXTENSIVE_FORM,
 ) -> CoalitionRun:
-    """Solve the ``2^n − 1`` coalitions of ``members``, smallest first, each restricted
-    workbook solved coordinated; the full bloc last, through the ordinary solve path."""
+    """Solve the ``2^n − 1`` coalitions of ``members``, smallest first (``jobs`` at a
+    time, :mod:`optimizer.parallel`), each restricted workbook solved coordinated; the
+    full bloc through the ordinary solve path (by ``engine``; an
+    :class:`~optimizer.engines.AutoEngine` chooses for it)."""
     st = instance.settings
-    time_limit = st.time_limit_s if time_limit is None else time_limit
-    mip_gap = st.mip_gap if mip_gap is None else mip_gap
+    kw = {"time_limit": st.time_limit_s if time_limit is None else time_limit,
+          "mip_gap": st.mip_gap if mip_gap is None else mip_gap}
     members = tuple(members)
     # the game's members only; the workbook's other members are outside every coalition
     base = restrict(instance, members).with_settings(coordination=COORDINATED)
-    scenarios = scenario_data(instance)
+    choice = engine.choose(base) if isinstance(engine, AutoEngine) else None
     order = all_coalitions(members)
+    workers = worker_count(jobs, len(order), estimated_columns(base))
+    tasks = coalition_tasks(base, scenario_data(instance), order, members,
+                            choice.engine if choice else engine, kw,
+                            progress if workers == 1 else None)
     solves: dict[Coalition, CoalitionSolve] = {}
-    grand: SolveRun | None = None
-    for i, coalition in enumerate(order, start=1):
-        name = coalition_name(coalition, members)
+    started = {task.key: i for i, task in enumerate(tasks, start=1)}
+
+    def start(task: Task) -> None:
         if on_start:
-            on_start(i, len(order), name)
-        t0 = time.perf_counter()
-        restricted = restrict(base, coalition)
-        if coalition == base.member_set:
-            grand = solve_instance(restricted, time_limit=time_limit, mip_gap=mip_gap,
-                                   progress=progress)
-            out = grand.outcome
-            status, cost, bound, reason = (out.status, out.objective if out.has_plan else None,
-                                           out.bound, out.no_plan_reason)
-        else:
-            status, cost, bound, reason = _solve_one(
-                restricted, scenarios, time_limit=time_limit, mip_gap=mip_gap,
-                progress=progress)
-        solved = CoalitionSolve(coalition, name, status, cost, bound,
-                                time.perf_counter() - t0, reason)
-        solves[coalition] = solved
+            on_start(started[task.key], len(tasks), task.label)
+
+    def done(d: Done) -> None:
+        coalition, result = d.task.key, d.result
+        if isinstance(result, SolveRun):
+            out = result.outcome
+            result = (out.status, out.objective if out.has_plan else None, out.bound,
+                      out.no_plan_reason)
+        solves[coalition] = CoalitionSolve(coalition, d.task.label, *result[:3], d.seconds,
+                                           result[3])
         if on_solved:
-            on_solved(solved, _savings_so_far(solves, coalition))
-    game = Game(members, {c: s.cost for c, s in solves.items()})
-    return CoalitionRun(instance, members, solves, grand, game)
+            on_solved(solves[coalition], _savings_so_far(solves, coalition))
+
+    finished = Runner(workers, on_start=start, on_done=done).run(tasks)
+    grand = finished[base.member_set].result
+    if choice:
+        record_choice(grand, choice)
+    game = Game(members, {c: solves[c].cost for c in order})
+    return CoalitionRun(instance, members, {c: solves[c] for c in order}, grand, game)
 
 
 def _savings_so_far(solves: dict[Coalition, CoalitionSolve], coalition: Coalition):
-    parts = [solves[frozenset([j])].cost for j in coalition] + [solves[coalition].cost]
+    """The coalition's savings against its members alone, once they are all solved."""
+    found = [solves.get(frozenset([j])) for j in coalition] + [solves[coalition]]
+    parts = [s.cost if s is not None else None for s in found]
     if any(p is None for p in parts):
         return None
     return sum(parts[:-1]) - parts[-1]
@@ -411,6 +443,8 @@ def coalitions_workbook(
     progress=None,
     on_start: OnStart | None = None,
     on_solved: OnSolved | None = None,
+    jobs: int | None = 1,
+    engine: Engine | AutoEngine = EXTENSIVE_FORM,
 ) -> tuple[CoalitionRun, Path]:
     """``stockpile coalitions``: the pipeline's chain with, between reading and writing,
     the members chosen, every coalition solved and the game's figures added."""
@@ -418,7 +452,8 @@ def coalitions_workbook(
     def compute(instance: Instance) -> CoalitionRun:
         chosen = choose_members(instance, members)
         run = solve_coalitions(instance, chosen, time_limit=time_limit, mip_gap=mip_gap,
-                               progress=progress, on_start=on_start, on_solved=on_solved)
+                               progress=progress, on_start=on_start, on_solved=on_solved,
+                               jobs=jobs, engine=engine)
         coalition_results(run)
         return run
 

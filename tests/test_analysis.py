@@ -15,10 +15,11 @@ from typer.testing import CliRunner
 from instance import Budget, Stockpile
 from models.factors import scenario_data
 from models.stockpile import build_model, fix_first_stage
-from optimizer.analysis import analyze_instance, sweep_instance
+from optimizer.analysis import analyze_instance
 from optimizer.cli import app
 from optimizer.io import read_instance
 from optimizer.solve import solve_model
+from optimizer.sweeps import sweep_instance
 from optimizer.xlsx import save_atomically, write_instance
 
 CASES = Path(__file__).parent / "data" / "cases"

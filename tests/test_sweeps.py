@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.analysis import sweep_finding
 from optimizer.cli import app
 from optimizer.results import Table
+from optimizer.sweeps import sweep_finding
 
 CASES = Path(__file__).parent / "data" / "cases"
 runner = CliRunner()

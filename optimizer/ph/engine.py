@@ -6,14 +6,17 @@ every scenario, one LP at a time (:func:`evaluate_plan`), and gives the same res
 the extensive form, with the Summary keys ``engine = ph``, ``ranks``, ``bundle``,
 ``iterations``, ``ph_seconds`` and ``ph_peak_rss_mb`` added.
 
-Status ``optimal`` when the gap is at most ``rel_gap``, ``feasible`` otherwise, ``error``
-(with the reason in ``outcome.no_plan_reason``) when MPI or mpi-sppy is missing, the run
-fails, or no incumbent was found.
+Status (:func:`ph_status`): ``optimal`` only when the proven gap meets the workbook's
+``mip_gap`` (or ``--mip-gap``), whatever gap PH itself stopped at (``--rel-gap``);
+``feasible`` otherwise, and with no bound the bound and gap stay blank (never a gap of 0
+without a bound); ``error`` (with the reason in ``outcome.no_plan_reason``) when MPI or
+mpi-sppy is missing, the run fails, or no incumbent was found.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -79,6 +82,20 @@ def plan_from_first_stage(rows: list) -> dict[str, dict]:
     return plan
 
 
+def ph_status(objective: float, bound: float | None,
+              mip_gap: float) -> tuple[str, float | None, float | None]:
+    """``(status, bound, gap)`` of a PH plan of cost ``objective`` (evaluated exactly)
+    and PH's ``bound``: ``optimal`` only when the gap is at most ``mip_gap``, else
+    ``feasible``; no bound (``None`` or infinite) gives ``feasible`` with bound and gap
+    ``None``. A bound above the plan's exact cost is the subproblems' own tolerance
+    showing: the bound is the cost then (gap 0)."""
+    if bound is None or not math.isfinite(bound):
+        return FEASIBLE, None, None
+    bound = min(bound, objective)
+    gap = relative_gap(objective, bound)
+    return (OPTIMAL if gap <= mip_gap else FEASIBLE), bound, gap
+
+
 class _Failed(Exception):
     """The run gave no plan to report: the reason, and PH's bound if it had one."""
 
@@ -106,13 +123,16 @@ class ProgressiveHedging:
     def solve(self, instance: Instance, *, time_limit: float | None = None,
               mip_gap: float | None = None, progress=None, on_phase=None) -> SolveRun:
         """PH under MPI within ``time_limit`` (default: Settings ``time_limit_s``; the
-        MPI job is killed after it plus a margin), then the incumbent evaluated.
-        ``mip_gap`` and ``progress`` belong to the extensive form and are not used."""
-        time_limit = instance.settings.time_limit_s if time_limit is None else time_limit
+        MPI job is killed after it plus a margin), then the incumbent evaluated; its
+        status is ``optimal`` only within ``mip_gap`` (default: Settings ``mip_gap``).
+        ``progress`` belongs to the extensive form and is not used."""
+        st = instance.settings
+        time_limit = st.time_limit_s if time_limit is None else time_limit
+        mip_gap = st.mip_gap if mip_gap is None else mip_gap
         t0 = time.perf_counter()
         try:
             result = self._launch(instance, time_limit)
-            return self._evaluate(instance, result, time.perf_counter() - t0)
+            return self._evaluate(instance, result, time.perf_counter() - t0, mip_gap)
         except _Failed as failure:
             seconds = time.perf_counter() - t0
             outcome = SolveOutcome(ERROR, "error", None, failure.bound, None, 0.0, seconds,
@@ -158,7 +178,8 @@ class ProgressiveHedging:
                           result.get("bound_musd"))
         return result
 
-    def _evaluate(self, instance: Instance, result: dict, ph_seconds: float) -> SolveRun:
+    def _evaluate(self, instance: Instance, result: dict, ph_seconds: float,
+                  mip_gap: float) -> SolveRun:
         """The incumbent on every scenario, reported like the extensive form."""
         ix = ModelIndex(instance)
         plan = plan_from_first_stage(result["first_stage"])
@@ -169,14 +190,11 @@ class ProgressiveHedging:
         except RuntimeError as exc:
             raise _Failed(str(exc), bound) from None
         objective = plan_objective(ix, first, summaries)
-        # the plan's exact cost never lies below a valid bound; a bound above it is only
-        # the subproblems' own tolerance showing
-        bound = objective if bound is None else min(bound, objective)
-        gap = relative_gap(objective, bound)
-        status = OPTIMAL if gap is not None and gap <= self.rel_gap else FEASIBLE
+        status, bound, gap = ph_status(objective, bound, mip_gap)
         iterations = result["iterations"]
-        termination = (f"progressive hedging: relative gap {100 * gap:.3f}% after "
-                       f"{iterations} iterations on {result['ranks']} ranks")
+        proven = "no bound" if gap is None else f"relative gap {100 * gap:.3f}%"
+        termination = (f"progressive hedging: {proven} after {iterations} iterations on "
+                       f"{result['ranks']} ranks")
         outcome = SolveOutcome(status, termination, objective, bound, gap, 0.0,
                                ph_seconds + solve_s, columns, rows,
                                sum(1 for _ in plan["n"]) + len(plan["z"]), SOLVER)
