@@ -52,6 +52,7 @@ from optimizer.run import SolveRun
 from optimizer.solve import (
     INFEASIBLE,
     OPTIMAL,
+    SMALL_MIP_OPTIONS,
     SolveOutcome,
     relative_gap,
     solve_model,
@@ -102,7 +103,7 @@ def wait_and_see_scenario(instance: Instance, i: int, *, time_limit, mip_gap
     """Scenario ``i`` alone with its own first stage (one term of WS)."""
     sc = scenario_data(instance)[i]
     return solve_model(build_model(instance, [alone(sc)]), time_limit=time_limit,
-                       mip_gap=mip_gap)
+                       mip_gap=mip_gap, options=SMALL_MIP_OPTIONS)
 
 
 def full_problem(instance: Instance, engine: Engine, *, time_limit, mip_gap,

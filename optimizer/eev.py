@@ -32,7 +32,7 @@ from instance import Instance
 from models.factors import ScenarioData, expected_value_scenario, scenario_data
 from models.index import ModelIndex
 from models.stockpile import add_ev_optimality, build_model, first_stage_plan, plan_start
-from optimizer.solve import INFEASIBLE, SolveOutcome, solve_model
+from optimizer.solve import INFEASIBLE, SMALL_MIP_OPTIONS, SolveOutcome, solve_model
 
 EV_BAND = 1e-6
 # The EV problem is one scenario: solve it tightly, since EEV moves steeply with EV*.
@@ -48,7 +48,8 @@ def expected_value_problem(instance: Instance, *, time_limit, mip_gap
     its outcome and its plan (EEV's start)."""
     ev = expected_value_scenario(scenario_data(instance))
     m = build_model(instance, [ev])
-    out = solve_model(m, time_limit=time_limit, mip_gap=min(mip_gap, EV_GAP))
+    out = solve_model(m, time_limit=time_limit, mip_gap=min(mip_gap, EV_GAP),
+                      options=SMALL_MIP_OPTIONS)
     return out, first_stage_plan(m) if out.has_plan else {}
 
 
@@ -104,7 +105,8 @@ def no_ev_optimal_recourse(instance: Instance, ix: ModelIndex, scenarios, ev, ev
         if solve_model(alone, time_limit=deadline.left()).status != INFEASIBLE:
             continue
         check = ev_optimal(instance, ix, [sc], ev, ev_star)
-        out = solve_model(check, time_limit=deadline.left(), mip_gap=FEASIBILITY_GAP)
+        out = solve_model(check, time_limit=deadline.left(), mip_gap=FEASIBILITY_GAP,
+                          options=SMALL_MIP_OPTIONS)
         if out.status == INFEASIBLE:
             return replace(out, termination=(
                 f"no plan optimal for the expected-value problem has recourse in scenario "

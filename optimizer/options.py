@@ -93,7 +93,8 @@ def solve_line(name: str, outcome: SolveOutcome, seconds: float) -> str:
         gap = "" if outcome.gap is None else f", gap {percent(outcome.gap)}"
         what = f"{outcome.status}, {fmt(outcome.objective)} MUSD{gap}"
     else:
-        what = outcome.status + (f": {outcome.no_plan_reason}" if outcome.no_plan_reason
-                                 else "")
+        why = outcome.no_plan_reason or (outcome.termination if outcome.termination.lower()
+                                         != outcome.status else "")
+        what = outcome.status + (f": {why}" if why else "")
     return f"{name}: {what} ({seconds:.1f} s)"
 
