@@ -106,6 +106,7 @@ class SolveOutcome:
     no_plan_reason: str = ""
     warnings: tuple[str, ...] = ()
     marginals: Marginals | None = None
+    marginal_seconds: float = 0.0  # the plan's LP, when marginal values were asked for
 
     @property
     def has_plan(self) -> bool:
@@ -286,11 +287,13 @@ def solve_model(
         bound = objective if model_status == highspy.HighsModelStatus.kOptimal else None
     status, reason = _status(model_status, has_solution, termination, time_limit)
 
-    found = None
+    found, lp_seconds = None, 0.0
     if status in (OPTIMAL, FEASIBLE):
         values = h.getSolution().col_value
         if marginals:
+            t2 = time.perf_counter()
             found = _plan_lp(h, columns, constraints, integer, values)
+            lp_seconds = time.perf_counter() - t2
             if found is not None:
                 values = found.values
                 objective = min(objective, found.marginals.objective)
@@ -304,6 +307,7 @@ def solve_model(
         handoff_seconds=handoff, solve_seconds=solve_seconds, columns=ncol, rows=nrow,
         integers=nint, solver=name, no_plan_reason=reason, warnings=warnings,
         marginals=found.marginals if found is not None else None,
+        marginal_seconds=lp_seconds,
     )
 
 
