@@ -149,20 +149,34 @@ def _budget_chart(wb, budgets: Table) -> None:
     stack_right(wb["Budgets"], [chart], len(budgets.columns), len(records))
 
 
-def _member_chart(ws, members: Table):
-    """First-stage and expected scenario cost of each member, stacked (the total row
-    left out)."""
-    names = ("first-stage cost (MUSD)", "expected scenario cost (MUSD)")
+def _member_bars(ws, members: Table, names: tuple[str, str], title: str, *,
+                 stacked: bool):
+    """Two columns of the Members sheet per member (the total row left out), stacked
+    or side by side."""
     rows = sum(1 for r in members.records() if r["member"] != ALL_MEMBERS) + 1
-    chart = _chart(BarChart, "Cost by member (MUSD): first stage and expected scenario cost",
-                   peak=_peak(*(members.column(n) for n in names)))
-    chart.grouping = "stacked"
-    chart.overlap = 100
+    chart = _chart(BarChart, title, peak=_peak(*(members.column(n) for n in names)),
+                   width=13)
+    chart.grouping = "stacked" if stacked else "clustered"
+    if stacked:
+        chart.overlap = 100
     for name in names:
         j = members.columns.index(name) + 1
         chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=rows), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows))
     return chart
+
+
+def _member_charts(ws, members: Table) -> list:
+    """What each member's plan costs, and what each government spends."""
+    return [
+        _member_bars(ws, members, ("first-stage cost (MUSD)", "expected scenario cost (MUSD)"),
+                     "Cost by member (MUSD): first stage and expected scenario cost",
+                     stacked=True),
+        _member_bars(ws, members, ("expected programme spend (MUSD)",
+                                   "worst-scenario programme spend (MUSD)"),
+                     "What each government spends (MUSD): expected and in the worst scenario",
+                     stacked=False),
+    ]
 
 
 def _shares_chart(ws, shares: Table):
@@ -214,8 +228,8 @@ def _frontier_charts(ws, frontier: Table) -> list:
     return [chart, curve]
 
 
-def _below(wb, table: Table, charts: list) -> None:
-    stack_below(wb[table.name], charts, len(table.columns), len(table.rows))
+def _below(wb, table: Table, charts: list, across: int = 1) -> None:
+    stack_below(wb[table.name], charts, len(table.columns), len(table.rows), across=across)
 
 
 def add_charts(wb, results: Results) -> None:
@@ -237,7 +251,7 @@ def add_charts(wb, results: Results) -> None:
     if frontier := present("Frontier"):
         _below(wb, frontier, _frontier_charts(wb["Frontier"], frontier))
     if members := present("Members"):
-        _below(wb, members, [_member_chart(wb["Members"], members)])
+        _below(wb, members, _member_charts(wb["Members"], members), across=2)
     shares = present("Shares")
     if shares and all(isinstance(v, int | float) for name in SHARES_CHARTED
                       for v in shares.column(name)):

@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models.index import MUSD_PER_USD, ModelIndex
-from optimizer.figures import MUSD, TONNES, Table, note_table
+from optimizer.figures import FIGURE, MUSD, TONNES, Table, note_table
 
 TOL = 1e-9
 EXACT_LIMITS = 40  # limits re-measured by a re-solve, the largest first
@@ -217,8 +217,7 @@ def limits_table(m, ix: ModelIndex, marg) -> Table:
         rows.append((lim.kind, lim.member, lim.commodity, lim.year, lim.value, lim.unit,
                      value, unit, -lim.effect if lim.rate < 0 else lim.effect,
                      _sentence(lim)))
-    return Table("Limits", columns, rows, {"limit value": "#,##0.0###",
-                                           "marginal value": "#,##0.000",
+    return Table("Limits", columns, rows, {"limit value": FIGURE, "marginal value": FIGURE,
                                            "effect of 1 % more (MUSD)": MUSD})
 
 

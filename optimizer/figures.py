@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from optimizer.summary import KEYS, Key
 
-MUSD, TONNES, SHARE = "MUSD", "t", "share"
-"""Unit formats a table may give a column: the report writer turns each into a number
-format that suits the figures (:func:`optimizer.report.number_format`). Any other format
-is an Excel number format, used as it is."""
+MUSD, TONNES, SHARE, FIGURE = "MUSD", "t", "share", "figure"
+"""Unit formats a table may give a column (FIGURE: a column of mixed units, each figure
+shown by its size): the report writer turns each into a number format that suits the
+figures (:func:`optimizer.report.number_format`). Any other format is an Excel number
+format, used as it is."""
 
 
 @dataclass(frozen=True)

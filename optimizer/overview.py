@@ -72,8 +72,9 @@ def status_lines(results: Results) -> list[str]:
     gap = results.value("mip_gap")
     seconds = results.value("solve_seconds") or 0.0
     if status == "optimal":
-        within = "proven optimal" if not gap else f"proven within {_percent(gap)}"
-        return [f"Status: optimal plan, {within} of the best possible."]
+        if not gap:
+            return ["Status: optimal plan, proven the best possible."]
+        return [f"Status: optimal plan, proven within {_percent(gap)} of the best possible."]
     if status == "feasible":
         above = f", at most {_percent(gap)} above the optimum" if gap is not None else ""
         return [f"Status: best plan found in {seconds:,.0f} s, when the solver stopped at "

@@ -22,6 +22,7 @@ PAGE_HEIGHT_PT = (210 - 2 * 15.24) / 25.4 * 72 - 20  # 0.6 in top and bottom; th
 ROW_PT = 15.0  # a default row
 DEFAULT_WIDTH = 8.43  # characters, a column whose width is not set
 CM_PT = 72 / 2.54
+MAX_CHART_WIDTH_CM = 26.0  # a chart below a wide table grows as wide as it up to this
 MAX_CHART_CM = 10.0  # a chart grows into the room left on its page up to this height
 
 
@@ -105,19 +106,44 @@ def stack_right(ws, charts: list, table_columns: int, table_rows: int) -> None:
     grid.set_breaks()
 
 
-def stack_below(ws, charts: list, table_columns: int, table_rows: int) -> None:
-    """Charts one under another below the table, each on the page where it fits whole."""
+def _column_at(ws, offset_pt: float) -> int:
+    """The first column that starts at least ``offset_pt`` right of column A's left
+    edge (Excel's widths: LibreOffice's are wider, so charts never overlap there)."""
+    col, left = 1, 0.0
+    while left < offset_pt:
+        letter = get_column_letter(col)
+        left += column_pt(ws.column_dimensions[letter].width
+                          if letter in ws.column_dimensions else None)
+        col += 1
+    return col
+
+
+def stack_below(ws, charts: list, table_columns: int, table_rows: int, *,
+                across: int = 1) -> None:
+    """Charts below the table, ``across`` side by side, each row of charts on the page
+    where it fits whole; a lone chart as wide as the table, within reason."""
     if not charts:
         return
-    width_pt = max(columns_pt(ws, table_columns), max(c.width for c in charts) * CM_PT)
+    table_pt = columns_pt(ws, table_columns)
+    if across == 1:
+        for c in charts:
+            c.width = min(MAX_CHART_WIDTH_CM, max(c.width, table_pt / CM_PT))
+    rows_of = [charts[i:i + across] for i in range(0, len(charts), across)]
+    width_pt = max(table_pt, max(sum(c.width for c in group) * CM_PT + 20 * len(group)
+                                 for group in rows_of))
     grid = PageGrid(ws, width_pt)
     row = table_rows + 3
-    for chart in charts:
-        rows = min(grid.rows - 1, math.ceil(chart.height * CM_PT / ROW_PT) + 1)
-        chart.height = min(chart.height, (grid.rows - 2) * ROW_PT / CM_PT)
+    for group in rows_of:
+        height = max(c.height for c in group)
+        rows = min(grid.rows - 1, math.ceil(height * CM_PT / ROW_PT) + 1)
+        for c in group:
+            c.height = min(height, (grid.rows - 2) * ROW_PT / CM_PT)
         if grid.page_of(row) != grid.page_of(row + rows - 1):
             row = grid.page_start(grid.page_of(row) + 1)
-        ws.add_chart(chart, f"A{row}")
+        offset = 0.0
+        for c in group:
+            ws.add_chart(c, f"{get_column_letter(_column_at(ws, offset))}{row}")
+            offset += c.width * CM_PT + 20
         row += rows
         grid.need(row)
     grid.need(table_rows + 1)

@@ -17,7 +17,6 @@ run never leaves a half-written report.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from optimizer.charts import CHART_DATA, add_charts
-from optimizer.figures import MUSD, SHARE, TONNES, Results, Table
+from optimizer.figures import FIGURE, MUSD, SHARE, TONNES, Results, Table
 from optimizer.overview import Block, is_plan_report, overview
 from optimizer.pages import print_setup
 from optimizer.plan_tables import ALL_MEMBERS
@@ -50,12 +49,12 @@ SUMMARY_FORMATS = {"MUSD": "#,##0.000", "t": "#,##0.000", "fraction": "0.000%",
 
 def number_format(unit: str | None, value, column_max: float = 0.0) -> str | None:
     """The Excel format of a cell by its column's unit: MUSD with one decimal, or three
-    where the column's figures are small (below 100); tonnes with thousands separators,
-    whole from 100 t up, with up to three decimals below; shares as percentages. Any
-    other format is used as it is."""
+    where the column's figures are small (below 100); tonnes (and figures of mixed
+    units) with thousands separators, whole from 100 up, with up to three decimals below;
+    shares as percentages. Any other format is used as it is."""
     if unit == MUSD:
         return "#,##0.000" if column_max < 100 else "#,##0.0"
-    if unit == TONNES:
+    if unit in (TONNES, FIGURE):
         if not isinstance(value, int | float) or abs(value) < 5e-4 or abs(value) >= 100:
             return "#,##0"
         return "#,##0.0##"
@@ -77,7 +76,7 @@ def _shown(value) -> str:
 
 def _fit_widths(ws, *, first_row: int = 1, header_rows: set[int] | None = None,
                 skip: set[int] | None = None, min_width: int = 8, max_width: int = 60,
-                header_cap: int = 16) -> None:
+                header_cap: int = 12) -> None:
     """Column widths from the shown values (rows in ``skip`` not counted); a header (row
     1, or the rows in ``header_rows``) wider than ``header_cap`` wraps instead."""
     headers = header_rows or {1}
@@ -95,8 +94,17 @@ def _fit_widths(ws, *, first_row: int = 1, header_rows: set[int] | None = None,
 
 
 def _lines(text: str, width: float | None) -> int:
-    """Lines ``text`` takes wrapped in a column ``width`` characters wide."""
-    return max(1, math.ceil(len(text) / max(1.0, (width or 8.43) * 1.05)))
+    """Lines ``text`` takes wrapped word by word in a column ``width`` characters wide
+    (a character of text is a little narrower than the digit a width counts)."""
+    room = max(1.0, (width or 8.43) * 1.15)
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > room:  # the word starts a new line
+            lines, used = lines + 1, 0
+        used += len(word) + (1 if used else 0)
+        while used > room:  # a word longer than a line breaks
+            lines, used = lines + 1, used - int(room)
+    return lines
 
 
 def _wrap(ws, cells) -> None:
@@ -108,13 +116,15 @@ def _wrap(ws, cells) -> None:
         cell = ws.cell(row=i, column=j)
         lines = _lines(str(cell.value), ws.column_dimensions[get_column_letter(j)].width)
         if lines > 1:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=True, horizontal=cell.alignment.horizontal,
+                                       vertical=cell.alignment.vertical or "top")
             tallest[i] = max(tallest.get(i, 1), lines)
     for i, lines in tallest.items():
         ws.row_dimensions[i].height = 15 * lines
-        for cell in ws[i]:
-            cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="top",
-                                       horizontal=cell.alignment.horizontal)
+        for cell in ws[i]:  # the row's other cells at the top too (a header stays put)
+            cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text,
+                                       horizontal=cell.alignment.horizontal,
+                                       vertical=cell.alignment.vertical or "top")
 
 
 def _align_headers(ws, top: int, columns: tuple[str, ...], rows: list[tuple]) -> None:
