@@ -125,6 +125,7 @@ def _stock_charts(wb, stock: Table) -> None:
                            titles_from_data=True)
         for series in chart.series:
             series.smooth = False  # a stock level moves in steps, not curves
+            series.marker.symbol = "circle"  # each year's level shows, also a lone year
         chart.set_categories(Reference(ws, min_col=col, min_row=2, max_row=len(years) + 1))
         charts.append(chart)
     stack_right(wb["Stockpiles"], charts, len(stock.columns), len(stock.rows))

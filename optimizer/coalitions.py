@@ -30,6 +30,7 @@ from instance import COORDINATED, Instance
 from models.factors import ScenarioData, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model
+from optimizer.figures import MUSD
 from optimizer.game import CORE_TOLERANCE, Coalition, Game, all_coalitions, coalition_name
 from optimizer.pipeline import run_workbook, solve_instance
 from optimizer.restrict import restrict
@@ -39,7 +40,6 @@ from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, SolveOutcome, solve_mod
 from optimizer.summary import COALITIONS, PER_MEMBER, member_key
 
 MAX_MEMBERS = 10
-MUSD = "#,##0.000000"
 MAX_SENTENCES = 10
 
 

@@ -98,6 +98,9 @@ def _cost_blocks(results: Results) -> list[Block]:
     rows = [("expected total cost", round_musd(total))]
     rows += [(f"  {COST_WORDS.get(r['cost'], r['cost'])}", round_musd(r[value]))
              for r in costs.records() if abs(r[value]) >= 0.05]
+    rest = round_musd(total - sum(r[value] for r in costs.records() if abs(r[value]) >= 0.05))
+    if rest:  # the items too small to show one by one, so that the list adds up
+        rows.append(("  other items, each below 0.05", rest))
     first = results.value("first_stage_cost_musd") or 0.0
     worst = max(scenarios.records(), key=lambda r: r["cost (MUSD)"])
     lines = [
@@ -260,12 +263,29 @@ def _limit_blocks(results: Results) -> list[Block]:
     return [*blocks, *[Block("line", s) for s in shown], *tail]
 
 
+def _more_blocks(results: Results) -> list[Block]:
+    """What a coalition game or an analysis adds, pointed to in words."""
+    blocks = []
+    stability = results.table("Stability")
+    if stability is not None and "finding" in stability.columns:
+        blocks += [Block("heading", "Who should be in the bloc")]
+        blocks += [Block("line", f) for f in stability.column("finding")[:HARDEST_LIMITS]]
+        blocks.append(Block("line", "The Shares and Coalitions sheets give each member's "
+                                    "fair share and every coalition's cost."))
+    if results.table("Analysis") is not None:
+        blocks += [Block("heading", "What planning together and for uncertainty is worth"),
+                   Block("line", "The Analysis sheet compares this plan with each member "
+                                 "planning alone, with a plan made for the average "
+                                 "scenario, and with perfect foresight.")]
+    return blocks
+
+
 def overview(results: Results) -> list[Block]:
     """The Overview's content, top to bottom."""
     blocks = [Block("title", results.title or "Stockpile plan")]
     blocks += [Block("line", line) for line in status_lines(results)]
     for part in (_cost_blocks, _spend_blocks, _fund_blocks, _stock_blocks, _shortage_blocks,
-                 _limit_blocks):
+                 _limit_blocks, _more_blocks):
         if results.value("status") in ("optimal", "feasible"):
             blocks += part(results)
     blocks.append(Block("line", "Figures are rounded for reading; the exact values are in "

@@ -17,6 +17,7 @@ run never leaves a half-written report.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -37,6 +38,17 @@ ORDER = ("Summary", "Investments", "Not funded", "Screened", "Stockpiles", "Flow
 """WORKBOOK.md's sheets after the Overview, in its order (with Imports, Flows' imports by
 origin, beside Flows); any other sheet follows."""
 
+EMPTY = {
+    "Investments": "None: the plan funds no project.",
+    "Not funded": "None: the plan funds every eligible project.",
+    "Screened": "None: every project is eligible.",
+    "Limits": "None: no limit binds; raising any would save nothing.",
+    "Shortfalls": "None: every scenario meets all demand.",
+    "Budgets": "None: the workbook sets no budget.",
+    "Stockpiles": "None: the workbook has no stockpile.",
+    "Imports": "None: nothing is imported.",
+}
+"""What an empty sheet says in its first row."""
 TITLE_FONT = Font(bold=True, size=14)
 HEADING_FONT = Font(bold=True, size=12, color="1F4E78")
 BOLD = Font(bold=True)
@@ -93,17 +105,20 @@ def _fit_widths(ws, *, first_row: int = 1, header_rows: set[int] | None = None,
         ws.column_dimensions[get_column_letter(col)].width = max(min_width, min(max_width, width))
 
 
-def _lines(text: str, width: float | None) -> int:
+def _lines(text: str, width: float | None, *, bold: bool = False) -> int:
     """Lines ``text`` takes wrapped word by word in a column ``width`` characters wide
-    (a character of text is a little narrower than the digit a width counts)."""
-    room = max(1.0, (width or 8.43) * 1.15)
-    lines, used = 1, 0
+    (a character of text is a little narrower than the digit a width counts, unless
+    bold)."""
+    room = max(1.0, (width or 8.43) * (1.0 if bold else 1.15))
+    lines, used = 1, 0.0
     for word in text.split():
         if used and used + 1 + len(word) > room:  # the word starts a new line
-            lines, used = lines + 1, 0
-        used += len(word) + (1 if used else 0)
-        while used > room:  # a word longer than a line breaks
-            lines, used = lines + 1, used - int(room)
+            lines, used = lines + 1, 0.0
+        if len(word) > room:  # a word longer than a line takes lines of its own
+            lines += math.ceil(len(word) / room) - 1
+            used = room
+        else:
+            used += len(word) + (1 if used else 0)
     return lines
 
 
@@ -114,7 +129,8 @@ def _wrap(ws, cells) -> None:
     tallest: dict[int, int] = {}
     for i, j in cells:
         cell = ws.cell(row=i, column=j)
-        lines = _lines(str(cell.value), ws.column_dimensions[get_column_letter(j)].width)
+        lines = _lines(str(cell.value), ws.column_dimensions[get_column_letter(j)].width,
+                       bold=bool(cell.font and cell.font.b))
         if lines > 1:
             cell.alignment = Alignment(wrap_text=True, horizontal=cell.alignment.horizontal,
                                        vertical=cell.alignment.vertical or "top")
@@ -177,7 +193,7 @@ def write_table(ws, table: Table) -> None:
             for j in range(1, len(row) + 1):
                 ws.cell(row=i, column=j).font = BOLD
     if not table.rows:
-        put(ws, 2, 1, "(none)")
+        put(ws, 2, 1, EMPTY.get(table.name, "(none)"))
     _fit_widths(ws)
     if table.columns == ("note",):
         ws.column_dimensions["A"].width = 120
@@ -269,7 +285,10 @@ def write_overview(ws, results: Results) -> None:
 
 
 def _sheet_order(results: Results, inputs: Table) -> list[Table]:
-    """WORKBOOK.md's sheets in its order, then the others as the results hold them."""
+    """A plan's report: WORKBOOK.md's sheets in its order, then the others as the
+    results hold them. Any other report (a sweep): its tables, then Inputs."""
+    if not is_plan_report(results):
+        return [*results.tables, inputs]
     tables = {t.name: t for t in results.tables}
     tables["Inputs"] = inputs
     ordered = [tables[name] for name in ORDER if name in tables]

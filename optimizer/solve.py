@@ -67,23 +67,24 @@ class Marginals:
         Δupper)`` applied (infinite bounds stay infinite); the LP is restored after.
         ``None`` when that LP does not solve to optimality."""
         h = self._highs
-        undo = []
+        lp = h.getLp()  # its bounds read once (each read copies the whole array)
+        bounds = {True: (lp.row_lower_, lp.row_upper_), False: (lp.col_lower_, lp.col_upper_)}
+        moved: dict[tuple[bool, int], list[float]] = {}  # (row?, index) → [lower, upper]
         for item, d_lo, d_up in moves:
             is_row = item in self._row_index
             i = self._row_index[item] if is_row else self._col_index[item]
-            lp = h.getLp()
-            lo = (lp.row_lower_ if is_row else lp.col_lower_)[i]
-            up = (lp.row_upper_ if is_row else lp.col_upper_)[i]
-            change = h.changeRowBounds if is_row else h.changeColBounds
-            change(i, lo + d_lo if math.isfinite(lo) else lo,
-                   up + d_up if math.isfinite(up) else up)
-            undo.append((change, i, lo, up))
+            now = moved.setdefault((is_row, i), [bounds[is_row][0][i], bounds[is_row][1][i]])
+            now[0] += d_lo if math.isfinite(now[0]) else 0.0
+            now[1] += d_up if math.isfinite(now[1]) else 0.0
+        for (is_row, i), (lo, up) in moved.items():
+            (h.changeRowBounds if is_row else h.changeColBounds)(i, lo, up)
         basis = h.getBasis()
         h.run()
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         value = h.getInfo().objective_function_value / OBJECTIVE_SCALE if ok else None
-        for change, i, lo, up in reversed(undo):
-            change(i, lo, up)
+        for is_row, i in moved:
+            (h.changeRowBounds if is_row else h.changeColBounds)(
+                i, bounds[is_row][0][i], bounds[is_row][1][i])
         h.setBasis(basis)
         return value
 
