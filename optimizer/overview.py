@@ -288,8 +288,12 @@ def overview(results: Results) -> list[Block]:
                  _limit_blocks, _more_blocks):
         if results.value("status") in ("optimal", "feasible"):
             blocks += part(results)
-    blocks.append(Block("line", "Figures are rounded for reading; the exact values are in "
-                                "Summary and the other sheets."))
+    if results.value("status") in ("optimal", "feasible"):
+        blocks.append(Block("line", "Figures are rounded for reading; the exact values are "
+                                    "in Summary and the other sheets."))
+    elif results.table("Diagnosis") is not None:
+        blocks.append(Block("line", "The Diagnosis sheet lists each requirement that cannot "
+                                    "be met, by how much, and in which scenario."))
     return blocks
 
 
