@@ -21,9 +21,9 @@ from openpyxl.drawing.text import (
 )
 from openpyxl.utils import get_column_letter
 
-from optimizer.figures import Results, Table
 from optimizer.pages import stack_below, stack_right
 from optimizer.plan_tables import ALL_MEMBERS
+from optimizer.sheets import Results, Table
 from optimizer.xlsx import put, style_header
 
 MAX_STOCK_CHARTS = 24

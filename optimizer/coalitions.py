@@ -30,12 +30,12 @@ from instance import COORDINATED, Instance
 from models.factors import ScenarioData, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model
-from optimizer.figures import MUSD
 from optimizer.game import CORE_TOLERANCE, Coalition, Game, all_coalitions, coalition_name
 from optimizer.pipeline import run_workbook, solve_instance
 from optimizer.restrict import restrict
 from optimizer.results import Results, Table
 from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, SolveRun
+from optimizer.sheets import MUSD
 from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, SolveOutcome, solve_model
 from optimizer.summary import COALITIONS, PER_MEMBER, member_key
 

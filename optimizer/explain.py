@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models.index import MUSD_PER_USD, ModelIndex
-from optimizer.figures import FIGURE, MUSD, TONNES, Table, note_table
+from optimizer.sheets import FIGURE, MUSD, TONNES, Table, note_table
 
 TOL = 1e-9
 EXACT_LIMITS = 40  # limits re-measured by a re-solve, the largest first

@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from optimizer.figures import MUSD, TONNES, Results
 from optimizer.plan_tables import ALL_MEMBERS
+from optimizer.sheets import MUSD, TONNES, Results
 
 HARDEST_LIMITS = 5
 COST_WORDS = {

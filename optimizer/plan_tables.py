@@ -1,5 +1,5 @@
 """The report's Summary figures and tables of a plan, from its plain summaries
-(:class:`~optimizer.figures.FirstStage`, :class:`~optimizer.figures.ScenarioSummary`):
+(:class:`~optimizer.sheets.FirstStage`, :class:`~optimizer.sheets.ScenarioSummary`):
 Investments, Screened, Stockpiles, Scenarios, Shortfalls, Budgets, Members and Costs,
 and a one-row note in place of Not funded, Flows, Imports and Limits until an engine that has the
 plan's LP puts them there (:mod:`optimizer.explain`).
@@ -13,7 +13,7 @@ from __future__ import annotations
 from instance import Instance
 from models.costs import FIRST_STAGE_TERMS, SCENARIO_TERMS
 from models.index import ModelIndex
-from optimizer.figures import (
+from optimizer.sheets import (
     MUSD,
     SHARE,
     TONNES,

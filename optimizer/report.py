@@ -1,4 +1,4 @@
-"""Writing the Excel report from plain :class:`~optimizer.figures.Results` (no Pyomo here).
+"""Writing the Excel report from plain :class:`~optimizer.sheets.Results` (no Pyomo here).
 
 Every report (``solve``, ``analyze``, ``coalitions``, ``sweep``) shares one look. A plan's
 report opens on the Overview (:mod:`optimizer.overview`), then Summary (metric, value,
@@ -27,10 +27,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from optimizer.charts import CHART_DATA, add_charts
-from optimizer.figures import FIGURE, MUSD, SHARE, TONNES, Results, Table
 from optimizer.overview import Block, is_plan_report, overview
 from optimizer.pages import print_setup
 from optimizer.plan_tables import ALL_MEMBERS
+from optimizer.sheets import FIGURE, MUSD, SHARE, TONNES, Results, Table
 from optimizer.xlsx import header_row, put, save_atomically, style_header
 
 ORDER = ("Summary", "Investments", "Not funded", "Screened", "Stockpiles", "Flows", "Imports",

@@ -1,8 +1,8 @@
 """Results pulled out of a solved Pyomo model into plain numbers.
 
 Nothing here writes files, and nothing downstream touches Pyomo: the plan and each
-scenario are summarised into :class:`~optimizer.figures.FirstStage` and
-:class:`~optimizer.figures.ScenarioSummary`, from the model's own cost and spend
+scenario are summarised into :class:`~optimizer.sheets.FirstStage` and
+:class:`~optimizer.sheets.ScenarioSummary`, from the model's own cost and spend
 expressions (:mod:`models.costs`: no cost is computed here), and
 :mod:`optimizer.plan_tables` turns those into the report's Summary and tables.
 """
@@ -17,8 +17,8 @@ from instance import ALL
 from models.costs import FIRST_STAGE_TERMS, SCENARIO_TERMS
 from models.factors import ScenarioData
 from models.index import ModelIndex
-from optimizer.figures import FirstStage, Metric, Results, ScenarioSummary, Table, cvar, metric
 from optimizer.plan_tables import assemble
+from optimizer.sheets import FirstStage, Metric, Results, ScenarioSummary, Table, cvar, metric
 
 __all__ = ["FirstStage", "Metric", "Results", "ScenarioSummary", "Table", "assemble", "cvar",
            "extract", "metric", "plan_objective", "summarize_first_stage", "summarize_scenario"]

@@ -12,12 +12,12 @@ import openpyxl
 import pytest
 from test_cases import REPORT_SHEETS, contract_summary_keys
 
-from optimizer.figures import MUSD, TONNES, Metric, Results, Table
 from optimizer.io import read_instance
 from optimizer.overview import limit_sentences, round_tonnes, status_lines
 from optimizer.pipeline import EXAMPLE, solve_instance, solve_workbook
 from optimizer.plan_tables import ALL_MEMBERS, empty_results, member_rows
 from optimizer.report import build_workbook, number_format
+from optimizer.sheets import MUSD, TONNES, Metric, Results, Table
 from optimizer.summary import PLAN, TERMINAL
 
 CASES = Path(__file__).parent / "data" / "cases"
