@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from instance import ALL, INDEPENDENT, RELEASE_ANY, WILDCARD, Instance, Project
+from instance import ALL, INDEPENDENT, RELEASE_ANY, WILDCARD, Budget, Instance, Project
 
 MUSD_PER_USD = 1e-6
 
@@ -223,13 +223,15 @@ class ModelIndex:
         return tuple(sorted(p for p in pairs if p[0] in members))
 
     @cached_property
+    def budget_rows(self) -> tuple[Budget, ...]:
+        """The Budgets rows in force; ``ALL`` rows dropped when independent."""
+        return tuple(b for b in self.instance.budgets
+                     if not (self.independent and b.country == ALL))
+
+    @cached_property
     def budgets(self) -> tuple[tuple[str, int, float], ...]:
-        """Budget rows ``(c or ALL, t, B)``; ``ALL`` rows dropped when independent."""
-        return tuple(
-            (b.country, b.t, b.musd)
-            for b in self.instance.budgets
-            if not (self.independent and b.country == ALL)
-        )
+        """Budget rows ``(c or ALL, t, B)``, in the order of :attr:`budget_rows`."""
+        return tuple((b.country, b.t, b.musd) for b in self.budget_rows)
 
     @cached_property
     def risk_weight(self) -> float:

@@ -93,6 +93,8 @@ def fix_first_stage(m: pyo.ConcreteModel, plan: dict[str, dict]) -> None:
             value = values.get(key, 0.0)
             if v.is_integer() or v.is_binary():
                 value = round(value)
+            elif v.lb is not None:
+                value = max(value, v.lb)  # a solver's -1e-13 is the bound itself
             v.fix(value)
 
 

@@ -5,7 +5,8 @@ Column names live only in :mod:`optimizer.schema`: each column says which field 
 sheet's data class it fills. Defaults are applied here and nowhere else: a blank cell
 takes the schema's default, else the value of the column its ``blank_means`` names, else
 the data class's own default (none, empty text, ``*``). Calendar years become plan years
-``t = 1..H``; numbers become floats and whole numbers ints.
+``t = 1..H``; numbers become floats and whole numbers ints. Every row keeps its
+:class:`~instance.Source`, the cells it was read from.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from instance import Instance, Settings
+from instance import Instance, Settings, Source
 from optimizer import schema
 from optimizer.tables import Tables
 
@@ -58,10 +59,17 @@ def build_settings(tables: Tables, source_name: str = "") -> Settings:
 
 
 def build_sheet(sheet: schema.Sheet, tables: Tables, plan: Callable[[int], int]) -> tuple:
-    """Every row of a table sheet as its data class (``sheet.record``)."""
+    """Every row of a table sheet as its data class (``sheet.record``), with its source
+    cells."""
+    rows = tables.rows.get(sheet.name, [])
+    if not rows:
+        return ()
+    letters = {col.attribute: rows[0].letters[col.name] for col in sheet.columns
+               if col.name in rows[0].letters}  # one map per sheet, shared by its rows
     return tuple(
-        sheet.record(**fields(sheet.columns, row.values, plan))
-        for row in tables.rows.get(sheet.name, [])
+        sheet.record(**fields(sheet.columns, row.values, plan),
+                     source=Source(row.sheet, row.number, letters))
+        for row in rows
     )
 
 

@@ -230,7 +230,9 @@ def _frontier_charts(ws, frontier: Table) -> list:
 
 
 def _below(wb, table: Table, charts: list, across: int = 1) -> None:
-    stack_below(wb[table.name], charts, len(table.columns), len(table.rows), across=across)
+    """Charts below the table (and below the sentence under it, if any)."""
+    rows = len(table.rows) + (2 if table.note else 0)
+    stack_below(wb[table.name], charts, len(table.columns), rows, across=across)
 
 
 def add_charts(wb, results: Results) -> None:

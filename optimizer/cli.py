@@ -22,11 +22,12 @@ from rich.table import Table as RichTable
 
 from optimizer import __version__
 from optimizer.io import read_instance
-from optimizer.pipeline import EXAMPLE, InvalidInput, SameFile, solve_workbook
+from optimizer.pipeline import EXAMPLE, InvalidInput, solve_workbook
 from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_OK
 from optimizer.safe_open import UnreadableWorkbook
 from optimizer.summary import ANALYSIS
 from optimizer.terminal import Phases, err, fmt, out, print_problems, print_run
+from optimizer.xlsx import OutputPathError, check_output
 
 app = typer.Typer(
     name="stockpile",
@@ -95,6 +96,11 @@ def template(
     """
     from optimizer.template import write_template
 
+    try:
+        check_output(path, "template path")
+    except OutputPathError as exc:
+        err.print(f"error   {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
     if path.exists() and not force:
         err.print(f"error   {path} exists; not overwritten (use --force to replace it)")
         raise typer.Exit(EXIT_INVALID)
@@ -157,6 +163,7 @@ def solve(
     Many scenarios: stockpile solve big.xlsx --engine ph --ranks 2 --bundle 10 --no-lagrangian
     """
     input = input or EXAMPLE
+    _check_output(input, output)
     if engine == Engine.ph:
         _solve_ph(input, output, time_limit, ranks, bundle, rel_gap, lagrangian)
         return
@@ -171,6 +178,15 @@ def solve(
     raise typer.Exit(run.exit_code)
 
 
+def _check_output(input: Path, output: Path | None) -> None:
+    """An output path that cannot take the report is invalid input: one line, exit 1,
+    before anything is shown, read or solved (the pipeline checks the default path)."""
+    from optimizer.pipeline import check_output_path
+
+    if output is not None:
+        _handle_input_errors(lambda: check_output_path(input, output))
+
+
 def _handle_input_errors(func):
     """Run ``func``; turn input problems into messages and exit code 1."""
     try:
@@ -180,8 +196,8 @@ def _handle_input_errors(func):
     except InvalidInput as exc:
         print_problems(exc.errors, exc.warnings)
         err.print("nothing was solved; fix the workbook and run again")
-    except SameFile as exc:
-        err.print(f"error   {exc}")
+    except OutputPathError as exc:  # checked before anything is read or solved
+        err.print(f"error   {exc}", markup=False)
     except KeyboardInterrupt:
         err.print("interrupted: the solver was stopped and nothing was written")
         raise typer.Exit(130) from None
@@ -203,6 +219,7 @@ def analyze(
     from optimizer.analysis import analyze_workbook
 
     input = input or EXAMPLE
+    _check_output(input, output)
     out.print(f"stockpile {__version__}: analysing {input}")
     t0 = time.perf_counter()
     with out.status("analysing…") as status:
@@ -217,10 +234,13 @@ def analyze(
             input, output, time_limit=time_limit, mip_gap=mip_gap,
             progress=phases.progress, step=step))
     print_run(analysis.rp, path)
-    table = RichTable(title="Analysis (MUSD)", show_header=False, box=None)
-    for k in ANALYSIS:
-        table.add_row(k.key, fmt(analysis.figures[k.key].value))
-    out.print(table)
+    from optimizer.figures import remark
+
+    out.print("Analysis (MUSD)")
+    for k in ANALYSIS:  # one line each, the remark never wrapped away from its figure
+        fig = analysis.figures[k.key]
+        value = fmt(fig.value if fig.value is not None else "not solved")
+        out.print(f"  {k.key:<28} {value:>18}  {remark(fig)}".rstrip(), markup=False)
     raise typer.Exit(analysis.rp.exit_code)
 
 
@@ -253,6 +273,7 @@ def coalitions(
     from optimizer.coalitions import CoalitionRequest, coalitions_workbook
 
     input = input or EXAMPLE
+    _check_output(input, output)
     listed = None if members is None else members.split(",")
     out.print(f"stockpile {__version__}: coalitions of {input}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -355,6 +376,7 @@ def sweep(
         err.print(f"error   --{parameter.replace('_', '-')}: found {text!r}; expected values >= 0")
         raise typer.Exit(EXIT_INVALID)
     input = input or EXAMPLE
+    _check_output(input, output)
     with Progress(console=out, transient=False) as bar:
         task = bar.add_task(f"sweep {parameter}", total=len(values))
 
@@ -366,6 +388,7 @@ def sweep(
         swept, path = _handle_input_errors(lambda: sweep_workbook(
             input, parameter, values, output, time_limit=time_limit, mip_gap=mip_gap,
             advance=advance))
+    out.print(swept.results.value("finding"), markup=False)
     out.print(f"report: {path}")
     raise typer.Exit(EXIT_OK if swept.results.value("runs_with_plan") else EXIT_INFEASIBLE)
 
@@ -392,7 +415,7 @@ def sample(
     output = output or input.with_name(f"{input.stem}-sampled-{scenarios}.xlsx")
 
     def run():
-        check_output_path(input, output)
+        check_output_path(input, output, "sampled workbook path")
         return load(input)
 
     instance, _ = _handle_input_errors(run)

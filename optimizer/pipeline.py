@@ -27,6 +27,7 @@ from optimizer.results import Results
 from optimizer.run import SolveRun
 from optimizer.solve import ERROR, INFEASIBLE, SolveOutcome
 from optimizer.tables import Problem
+from optimizer.xlsx import OutputPathError, check_output
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "north_america.xlsx"
 
@@ -43,7 +44,7 @@ class InvalidInput(Exception):
         self.warnings = warnings
 
 
-class SameFile(Exception):
+class SameFile(OutputPathError):
     """The report would overwrite the input."""
 
 
@@ -52,8 +53,10 @@ def default_report_path(input_path: Path, suffix: str = "report") -> Path:
     return Path("reports") / f"{input_path.stem}-{suffix}.xlsx"
 
 
-def check_output_path(input_path: Path, output: Path) -> None:
-    """The report may never be the input file."""
+def check_output_path(input_path: Path, output: Path, what: str = "report path") -> None:
+    """Before any reading or solving: ``output`` can take a workbook
+    (:func:`optimizer.xlsx.check_output`) and is not the input file."""
+    check_output(output, what)
     if output.resolve() == input_path.resolve() or (
         output.exists() and input_path.exists() and output.samefile(input_path)
     ):

@@ -199,6 +199,8 @@ def write_table(ws, table: Table) -> None:
         ws.column_dimensions["A"].width = 120
     _align_headers(ws, 1, table.columns, table.rows)
     _wrap(ws, _text_cells(table))
+    if table.note:  # under the table, after fitting: it runs on over the empty cells
+        put(ws, len(table.rows) + 3, 1, table.note).font = Font(bold=True)
     _highlight(ws, table)
     print_setup(ws)
 

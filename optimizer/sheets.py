@@ -20,13 +20,14 @@ format, used as it is."""
 @dataclass(frozen=True)
 class Table:
     """A sheet of the report: a header row and plain rows. ``formats`` maps a column to
-    a unit format (:data:`MUSD`, :data:`TONNES`, :data:`SHARE`) or an Excel number
-    format."""
+    a unit format (:data:`MUSD`, :data:`TONNES`, :data:`SHARE`, :data:`FIGURE`) or an
+    Excel number format; ``note``, a sentence written under the table."""
 
     name: str
     columns: tuple[str, ...]
     rows: list[tuple]
     formats: dict[str, str] = field(default_factory=dict)
+    note: str = ""
 
     def records(self) -> list[dict]:
         """The rows by column name: how a table is read (never by position)."""

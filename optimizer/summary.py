@@ -71,22 +71,24 @@ PROGRESSIVE_HEDGING = (
 """Added by ``solve --engine ph``."""
 
 ANALYSIS = (
-    Key("independent_objective_musd", "MUSD", "What the programme costs if each member "
-        "plans alone, with no transfers between members and no joint (ALL) budget."),
-    Key("value_of_coordination_musd", "MUSD", "What coordinating saves: independent cost "
-        "minus coordinated cost."),
-    Key("eev_musd", "MUSD", "What a plan made for the average scenario really costs across "
-        "the scenarios (EEV, the best such plan)."),
+    Key("independent_objective_musd", "MUSD", "The expected total cost to the bloc's "
+        "economy (imports, shortage damage and the programme) if each member plans alone, "
+        "with no transfers between members and no joint (ALL) budget."),
+    Key("value_of_coordination_musd", "MUSD", "What coordinating saves the bloc's economy: "
+        "the expected total cost planning alone minus planning together."),
+    Key("eev_musd", "MUSD", "The expected total cost, across the scenarios, of the best "
+        "plan made for the average scenario (EEV)."),
     Key("vss_musd", "MUSD", "What planning for uncertainty is worth: EEV minus the "
-        "stochastic plan's cost (VSS)."),
-    Key("ws_musd", "MUSD", "What the programme would cost if we knew in advance which "
-        "scenario comes (wait-and-see, WS)."),
+        "stochastic plan's expected total cost (VSS)."),
+    Key("ws_musd", "MUSD", "The expected total cost if the bloc knew in advance which "
+        "scenario comes and planned for it (wait-and-see, WS)."),
     Key("evpi_musd", "MUSD", "What perfect foresight would be worth: the stochastic plan's "
-        "cost minus WS (EVPI)."),
-    Key("coordinated_objective_musd", "MUSD", "What the programme costs when the bloc plans "
+        "expected total cost minus WS (EVPI)."),
+    Key("coordinated_objective_musd", "MUSD", "The expected total cost to the bloc's "
+        "economy (imports, shortage damage and the programme) when the bloc plans "
         "together and shares stock."),
-    Key("ev_objective_musd", "MUSD", "The cost the plan would promise if the future were "
-        "the average scenario (EV)."),
+    Key("ev_objective_musd", "MUSD", "The total cost a plan made for the average "
+        "scenario promises if the future is that scenario (EV)."),
 )
 """Added by ``stockpile analyze``, in the order of its Analysis sheet."""
 
@@ -123,9 +125,12 @@ SWEEP = (
     Key("sweep", "", "the swept parameter"),
     Key("runs", "count", "plans solved"),
     Key("runs_with_plan", "count", "runs that found a plan"),
-    Key("best_value", "", "the swept value with the lowest objective"),
+    Key("best_value", "", "the swept value with the lowest objective (absent when the "
+        "objective does not move: see finding)"),
     Key("best_objective_musd", "MUSD", "the lowest objective of the sweep"),
     Key("coordination", "", "the mode solved"),
+    Key("finding", "", "what the sweep shows, in words: how the objective moves, or that "
+        "the swept limit never binds in the range"),
 )
 """A sweep report's Summary."""
 

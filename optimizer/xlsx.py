@@ -9,8 +9,11 @@ through here:
 * :func:`style_header` gives every header row one look;
 * :func:`find_sheet` finds a sheet as the reader does (case and surrounding spaces
   ignored);
+* :func:`check_output` refuses, before any work, a path that cannot take a workbook (a
+  folder, a name not ending in ``.xlsx``, a folder that cannot be written);
 * :func:`save_atomically` writes to a temporary file in the target folder and moves it
-  into place, so an interrupted run never leaves a half-written file;
+  into place, so an interrupted run never leaves a half-written file, with the
+  permissions a new file gets from the user's umask;
 * :func:`write_instance` writes an :class:`~instance.Instance` as an input workbook, driven
   by the schema (:mod:`optimizer.schema`): reading what it writes gives the same
   instance.
@@ -86,15 +89,63 @@ def replace_sheet(wb: Workbook, name: str) -> Worksheet:
     return wb.create_sheet(name, index)
 
 
+class OutputPathError(ValueError):
+    """A path a workbook cannot be written to (invalid input: nothing is done)."""
+
+
+def check_output(path: str | os.PathLike, what: str = "report path") -> None:
+    """Raise :class:`OutputPathError` (one line, naming ``what`` and the path) unless
+    ``path`` ends in ``.xlsx``, is not a folder, and its folder (or the nearest existing
+    one above it, where the missing ones will be made) can be written: a probe file is
+    made there and removed, which also catches read-only file systems."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"{what} {path}: found a folder; expected a file name ending "
+                              f"in .xlsx, e.g. {path / 'plan.xlsx'}")
+    if path.suffix.lower() != ".xlsx":
+        found = f"a name ending in {path.suffix!r}" if path.suffix else "a name with no .xlsx"
+        raise OutputPathError(f"{what} {path}: found {found}; expected a name ending in "
+                              ".xlsx (the file is an Excel workbook)")
+    folder = path.absolute().parent
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputPathError(f"{what} {path}: found {folder}, a file, where a folder "
+                              "should be; expected a folder that can be written")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".stockpile-", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise OutputPathError(f"{what} {path}: found the folder {folder}, which cannot be "
+                              f"written ({exc.strerror}); expected a folder that can be "
+                              "written") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def new_file_mode() -> int:
+    """``0o666 & ~umask``: the permissions a new file gets (read from /proc where it
+    can be, so the process umask is never changed, else set and restored at once)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save_atomically(wb: Workbook, path: str | os.PathLike) -> Path:
     """Save to a temporary file in the target folder, then rename over ``path``: an
-    interrupted run never leaves a half-written file, and the previous one stays whole."""
+    interrupted run never leaves a half-written file, and the previous one stays whole.
+    The file gets the permissions of a new file under the user's umask (a temporary
+    file is private until then)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

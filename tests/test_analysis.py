@@ -142,10 +142,10 @@ def test_infeasible_workbook_exits_2_with_diagnosis_sheet(tmp_path):
     out = tmp_path / "report.xlsx"
     result = CliRunner().invoke(app, ["solve", str(src), "-o", str(out)])
     assert result.exit_code == 2, result.output
-    assert "budget short by 0.05 MUSD" in result.output
+    assert "USA 2027 budget (Budgets!C2) short by 0.05 MUSD" in result.output
     report = openpyxl.load_workbook(out)
     summary = {r[0]: r[1] for r in report["Summary"].iter_rows(values_only=True)}
     assert summary["status"] == "infeasible"
     findings = [r[-1] for r in report["Diagnosis"].iter_rows(min_row=2, values_only=True)]
-    assert any("USA 2027 budget short by 0.05 MUSD" in f and "floor of 100 t" in f
+    assert any("USA 2027 budget (Budgets!C2) short by 0.05 MUSD" in f and "floor of 100 t" in f
                for f in findings)
