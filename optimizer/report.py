@@ -109,7 +109,7 @@ def _lines(text: str, width: float | None, *, bold: bool = False) -> int:
     """Lines ``text`` takes wrapped word by word in a column ``width`` characters wide
     (a character of text is a little narrower than the digit a width counts, unless
     bold)."""
-    room = max(1.0, (width or 8.43) * (1.0 if bold else 1.15))
+    room = max(1.0, (width or 8.43) * (0.9 if bold else 1.15))
     lines, used = 1, 0.0
     for word in text.split():
         if used and used + 1 + len(word) > room:  # the word starts a new line
