@@ -8,7 +8,10 @@ As urbs keeps its cost types, every cost of the plan is one indexed expression:
 * ``blk.cost_term[term, c]``: scenario ``s``'s cost ``Z_cs`` by term
   (:data:`SCENARIO_TERMS`), with ``blk.cost[c]`` and ``blk.cost[ALL] = Z_s`` likewise;
 * ``blk.floor_support[c]``: the floor support a sponsor pays its producers in the
-  scenario (undiscounted; a budget item, not part of ``Z_s``).
+  scenario (undiscounted; a budget item, not part of ``Z_s``);
+* ``blk.spend[c, t]``: MODEL.md's budget spend ``spend[c,t,s]`` of every member and year
+  (undiscounted), what the government pays; the budget rows
+  (:func:`models.recourse.add_budgets`) cap the same coefficients.
 
 The objective (:mod:`models.stockpile`) is built from these, and the report reads their
 values (:mod:`optimizer.results`): a coefficient changed here changes both.
@@ -161,4 +164,43 @@ def add_scenario_costs(blk: pyo.Block, ix: ModelIndex, sc: ScenarioData) -> None
     blk.floor_support = pyo.Expression(
         ix.members, initialize={c: linear(*support[c]) for c in ix.members},
         doc="floor support paid to producers, by sponsor, undiscounted [MUSD]",
+    )
+
+
+def programme_spend_parts(blk, m, ix: ModelIndex, sc: ScenarioData) -> dict:
+    """``(c, t) → (coefficients, variables)`` of
+    ``spend[c,t,s] = Σ_{sp_p=c} g_p C_p n[p,t] + [t=1] Σ_k F_ck z[c,k]
+    + Σ_k pb[k,t,s] b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6
+    + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6`` (MUSD, undiscounted), every member and year."""
+    spend = {(c, t): ([], []) for c in ix.members for t in ix.years}
+
+    def put(c, t, coef, var):
+        coefs, vs = spend[(c, t)]
+        coefs.append(coef)
+        vs.append(var)
+
+    for p in ix.projects:
+        for t in ix.years:
+            if (p.id, t) in m.n:
+                put(p.sponsor, t, p.gov_share * p.capex, m.n[p.id, t])
+            if (p.id, t) in blk.output:
+                sigma = floor_support_rate(ix, sc, p.output, t)
+                if sigma > 0:
+                    put(p.sponsor, t, sigma * MUSD_PER_USD, blk.output[p.id, t])
+    for (c, k), s in ix.stockpiles.items():
+        h = ix.commodity[k].holding_cost
+        for t in ix.years:
+            if t == 1 and (c, k) in m.z:
+                put(c, t, s.facility_cost, m.z[c, k])
+            put(c, t, purchase_price(ix, sc, k, t) * MUSD_PER_USD, m.b[c, k, t])
+            if h > 0:
+                put(c, t, h * MUSD_PER_USD, blk.stock[c, k, t])
+    return spend
+
+
+def add_programme_spend(blk, parts: dict) -> None:
+    """``blk.spend[c, t]``: :func:`programme_spend_parts` as named expressions."""
+    blk.spend = pyo.Expression(
+        list(parts), initialize={key: linear(*part) for key, part in parts.items()},
+        doc="budget spend spend[c,t,s] by member and year, undiscounted [MUSD]",
     )

@@ -14,10 +14,10 @@ from collections import defaultdict
 import pyomo.environ as pyo
 
 from instance import ALL
-from models.costs import add_scenario_costs, floor_support_rate, purchase_price
+from models.costs import add_programme_spend, add_scenario_costs, programme_spend_parts
 from models.factors import ScenarioData
 from models.first_stage import units_producing
-from models.index import MUSD_PER_USD, ModelIndex
+from models.index import ModelIndex
 from models.linear import linear
 
 
@@ -259,36 +259,12 @@ def add_balance(blk, m, ix: ModelIndex, demand) -> None:
 
 
 def add_budgets(blk, m, ix: ModelIndex, sc: ScenarioData) -> None:
-    """For a Budgets row ``(c, t, B)``, in every scenario:
-    ``spend[c,t,s] = Σ_{sp_p=c} g_p C_p n[p,t] + [t=1] Σ_k F_ck z[c,k]
-    + Σ_k pb[k,t,s] b[c,k,t]/10^6 + Σ_k h_k I[c,k,t,s]/10^6
-    + Σ_{sp_p=c} σ[out_p,t,s] q[p,t,s]/10^6
-    ≤ B``; a row ``ALL`` caps ``Σ_{c∈N} spend[c,t,s]``."""
+    """For a Budgets row ``(c, t, B)``, in every scenario: ``spend[c,t,s] ≤ B``
+    (:func:`models.costs.programme_spend_parts`, kept as ``blk.spend``); a row ``ALL``
+    caps ``Σ_{c∈N} spend[c,t,s]``."""
     rows = list(ix.budgets)
-    years = {t for _, t, _ in rows}
-    spend = defaultdict(lambda: ([], []))  # (c, t) -> (coefs, vars) of spend[c,t,s]
-
-    def put(c, t, coef, var):
-        coefs, vs = spend[(c, t)]
-        coefs.append(coef)
-        vs.append(var)
-
-    for p in ix.projects:
-        for t in years:
-            if (p.id, t) in m.n:
-                put(p.sponsor, t, p.gov_share * p.capex, m.n[p.id, t])
-            if (p.id, t) in blk.output:
-                sigma = floor_support_rate(ix, sc, p.output, t)
-                if sigma > 0:
-                    put(p.sponsor, t, sigma * MUSD_PER_USD, blk.output[p.id, t])
-    for (c, k), s in ix.stockpiles.items():
-        h = ix.commodity[k].holding_cost
-        for t in sorted(years):
-            if t == 1 and (c, k) in m.z:
-                put(c, t, s.facility_cost, m.z[c, k])
-            put(c, t, purchase_price(ix, sc, k, t) * MUSD_PER_USD, m.b[c, k, t])
-            if h > 0:
-                put(c, t, h * MUSD_PER_USD, blk.stock[c, k, t])
+    spend = programme_spend_parts(blk, m, ix, sc)
+    add_programme_spend(blk, spend)
 
     def rule(b_, i):
         c, t, budget = rows[i]

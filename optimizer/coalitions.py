@@ -36,11 +36,11 @@ from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_insta
 from optimizer.restrict import restrict
 from optimizer.results import Results, Table
 from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, SolveRun
+from optimizer.sheets import MUSD
 from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, SolveOutcome, solve_model
 from optimizer.summary import COALITIONS, PER_MEMBER, member_key
 
 MAX_MEMBERS = 10
-MUSD = "#,##0.000000"
 MAX_SENTENCES = 10
 
 

@@ -1,6 +1,6 @@
 """Why the plan does what it does: binding limits, projects left out, and the flows.
 
-Three tables for the report, from a solved model and the duals of the plan's LP (the
+Tables for the report, from a solved model and the duals of the plan's LP (the
 model with every integer fixed at the plan, :class:`optimizer.solve.Marginals`):
 
 * **Limits**: every limit the planner set that binds (budgets, stockpile floors and
@@ -15,9 +15,10 @@ model with every integer fixed at the plan, :class:`optimizer.solve.Marginals`):
   (the least reduced cost over its start years: the plan's LP cost is convex in the
   units, so one unit costs at least the reduced cost), and a reason in words where a rule
   finds one.
-* **Flows**: each member's balance per scenario, commodity and year (demand, imports by
-  origin, project output and input use, purchases, releases, transfers, shortage), and
-  the probability-weighted expectation.
+* **Flows**: each member's balance per scenario, commodity and year (demand, imports,
+  project output and input use, purchases, releases, transfers, shortage), and the
+  probability-weighted expectation; **Imports**: the same rows' imports by origin (a
+  column per origin would make Flows too wide to read or print).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models.index import MUSD_PER_USD, ModelIndex
-from optimizer.results import Table
+from optimizer.sheets import FIGURE, MUSD, TONNES, Table, note_table
 
 TOL = 1e-9
 EXACT_LIMITS = 40  # limits re-measured by a re-solve, the largest first
@@ -216,8 +217,8 @@ def limits_table(m, ix: ModelIndex, marg) -> Table:
         rows.append((lim.kind, lim.member, lim.commodity, lim.year, lim.value, lim.unit,
                      value, unit, -lim.effect if lim.rate < 0 else lim.effect,
                      _sentence(lim)))
-    return Table("Limits", columns, rows, {"limit value": "#,##0.0", "marginal value": "#,##0.000",
-                                           "effect of 1 % more (MUSD)": "#,##0.000"})
+    return Table("Limits", columns, rows, {"limit value": FIGURE, "marginal value": FIGURE,
+                                           "effect of 1 % more (MUSD)": MUSD})
 
 
 # ============================================================================ not funded
@@ -290,13 +291,13 @@ def not_funded_table(m, ix: ModelIndex, scenarios, marg) -> Table:
                      year(best) if best is not None else None,
                      _reason(m, ix, scenarios, marg, p)))
     return Table("Not funded", columns, rows,
-                 {"least extra cost of one unit (MUSD)": "#,##0.000"})
+                 {"least extra cost of one unit (MUSD)": MUSD})
 
 
 # ============================================================================ flows
 
 
-def _scenario_flows(blk, m, ix: ModelIndex, origins: list[str]) -> dict:
+def _scenario_flows(blk, m, ix: ModelIndex) -> dict:
     """(member, commodity, t) → dict of flows in t for one scenario block."""
     flows: dict = defaultdict(lambda: defaultdict(float))
     demand = ix.instance.demand_table
@@ -325,36 +326,84 @@ def _scenario_flows(blk, m, ix: ModelIndex, origins: list[str]) -> dict:
     return flows
 
 
-def flows_table(m, ix: ModelIndex, scenarios, scenario_costs: dict[str, float]) -> Table:
-    """Flows per scenario (and ``expected``), member, commodity and year, in t. A
-    workbook with more than :data:`FLOW_ROWS_CAP` rows keeps the expectation and the
-    costliest scenarios, and says so in its last row."""
-    origins = sorted({o for _, _, o in ix.arcs})
-    order = ("demand", *[f"imports from {o}" for o in origins], "project output",
-             "releases", "transfers in", "project input use", "purchases", "transfers out",
-             "shortage")
-    columns = ("scenario", "member", "commodity", "year", *[f"{n} (t)" for n in order])
+FLOWS = ("demand", "imports", "project output", "releases", "transfers in",
+         "project input use", "purchases", "transfers out", "shortage")
+"""The Flows sheet's flows: supply first, then uses; supply equals use on every row."""
+
+
+def _imports(flows: dict) -> dict:
+    """Each row's imports summed over origins, into ``imports``."""
+    for f in flows.values():
+        f["imports"] = sum(v for name, v in f.items() if name.startswith("imports from "))
+    return flows
+
+
+def _kept(scenarios, scenario_costs: dict[str, float], rows_each: int) -> tuple[list, str]:
+    """The scenarios listed besides the expectation: all, or the costliest that fit in
+    :data:`FLOW_ROWS_CAP` rows, with the sentence that says so."""
+    keep = sorted(scenarios, key=lambda sc: -scenario_costs.get(sc.id, 0.0))
+    limit = max(0, FLOW_ROWS_CAP // max(1, rows_each) - 1)
+    if len(keep) <= limit:
+        return keep, ""
+    return keep[:limit], (f"only the expectation and the {limit} costliest of {len(keep)} "
+                          "scenarios are listed (sheet size)")
+
+
+def flows_tables(m, ix: ModelIndex, scenarios, scenario_costs: dict[str, float]
+                 ) -> tuple[Table, Table]:
+    """**Flows**: per scenario (and ``expected``), member, commodity and year, in t,
+    each member's balance (:data:`FLOWS`; rows that move nothing left out); **Imports**:
+    per scenario, member, commodity and origin that ships, the tonnes imported each
+    year (a column per year). A workbook with more than :data:`FLOW_ROWS_CAP` rows keeps
+    the expectation and the costliest scenarios, and both sheets say so in their last
+    row."""
     year = ix.instance.settings.calendar_year
-    per_scenario = {sc.id: _scenario_flows(m.scenario[sc.id], m, ix, origins)
+    per_scenario = {sc.id: _imports(_scenario_flows(m.scenario[sc.id], m, ix))
                     for sc in scenarios}
     expected: dict = defaultdict(lambda: defaultdict(float))
     for sc in scenarios:
         for key, f in per_scenario[sc.id].items():
             for name, v in f.items():
                 expected[key][name] += sc.probability * v
+    listed = [("expected", expected)]
+    keep, note = _kept(scenarios, scenario_costs, len(expected))
+    listed += [(sc.id, per_scenario[sc.id]) for sc in keep]
+    columns = ("scenario", "member", "commodity", "year", *[f"{n} (t)" for n in FLOWS])
+    flows = [(label, c, k, year(t), *[table[(c, k, t)].get(n, 0.0) for n in FLOWS])
+             for label, table in listed for c, k, t in sorted(table)
+             if any(v > TOL for v in table[(c, k, t)].values())]
+    years = [year(t) for t in ix.years]
+    origin_columns = ("scenario", "member", "commodity", "origin",
+                      *[f"{y} (t)" for y in years])
+    imports = []
+    for label, table in listed:
+        shipped: dict = defaultdict(dict)
+        for (c, k, t), f in table.items():
+            for name, v in f.items():
+                if name.startswith("imports from ") and v > TOL:
+                    shipped[(c, k, name[len("imports from "):])][t] = v
+        imports += [(label, c, k, o, *[by_year.get(t, 0.0) for t in ix.years])
+                    for (c, k, o), by_year in sorted(shipped.items())]
+    for rows, cols in ((flows, columns), (imports, origin_columns)):
+        if note:
+            rows.append((note,) + ("",) * (len(cols) - 1))
+    return (Table("Flows", columns, flows, {name: TONNES for name in columns[4:]}),
+            Table("Imports", origin_columns, imports,
+                  {name: TONNES for name in origin_columns[4:]}))
 
-    def rows_of(label, flows):
-        return [(label, c, k, year(t), *[flows[(c, k, t)].get(n, 0.0) for n in order])
-                for (c, k, t) in sorted(flows)]
 
-    rows = rows_of("expected", expected)
-    per = max(1, len(rows))
-    keep = sorted(scenarios, key=lambda sc: -scenario_costs.get(sc.id, 0.0))
-    limit = max(0, FLOW_ROWS_CAP // per - 1)
-    for sc in keep[:limit]:
-        rows += rows_of(sc.id, per_scenario[sc.id])
-    if len(keep) > limit:
-        rows.append((f"only the expectation and the {limit} costliest of {len(keep)} "
-                     "scenarios are listed (sheet size)",) + ("",) * (len(columns) - 1))
-    formats = {name: "#,##0.0" for name in columns[4:]}
-    return Table("Flows", columns, rows, formats)
+# ============================================================================ all three
+
+NO_MARGINALS = ("no marginal values: the plan's LP (the model with the plan's integers "
+                "fixed) did not solve to optimality")
+
+
+def explain_tables(m, ix: ModelIndex, scenarios, marg, scenario_costs: dict[str, float]
+                   ) -> list[Table]:
+    """Not funded, Flows, Imports and Limits of a solved model; ``marg`` the plan LP's
+    :class:`~optimizer.solve.Marginals` (``None``: Not funded has no bounds and Limits
+    says why it is empty)."""
+    limits = limits_table(m, ix, marg) if marg is not None else note_table("Limits",
+                                                                            NO_MARGINALS)
+    return [not_funded_table(m, ix, scenarios, marg),
+            *flows_tables(m, ix, scenarios, scenario_costs), limits]

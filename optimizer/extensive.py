@@ -1,5 +1,8 @@
 """The extensive-form engine: every scenario in one HiGHS model, solved to the gap asked
-(it proves optimality). The default engine of :func:`optimizer.pipeline.solve_instance`."""
+(it proves optimality). The default engine of :func:`optimizer.pipeline.solve_instance`.
+
+With a plan, the plan's LP (its integers fixed) is solved as well, and its marginal values
+explain the plan (:mod:`optimizer.explain`: the Limits, Not funded and Flows sheets)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from instance import Instance
 from models.factors import scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model, first_stage_plan
-from optimizer.results import empty_results, extract
+from optimizer.explain import explain_tables
+from optimizer.plan_tables import empty_results
+from optimizer.results import extract
 from optimizer.run import SolveRun
 from optimizer.solve import solve_model
 
@@ -42,6 +47,7 @@ class ExtensiveForm:
             time_limit=st.time_limit_s if time_limit is None else time_limit,
             mip_gap=st.mip_gap if mip_gap is None else mip_gap,
             progress=progress,
+            marginals=True,
         )
         solve_seconds = outcome.handoff_seconds + outcome.solve_seconds
         phase("solve", solve_seconds)
@@ -52,6 +58,12 @@ class ExtensiveForm:
                 solve_seconds=solve_seconds,
             )
             plan = first_stage_plan(model)
+            t1 = time.perf_counter()
+            costs = dict(zip(*(results.table("Scenarios").column(name)
+                               for name in ("scenario", "cost (MUSD)")), strict=True))
+            for table in explain_tables(model, ix, scenarios, outcome.marginals, costs):
+                results.replace(table)
+            phase("explain", outcome.marginal_seconds + time.perf_counter() - t1)
         else:
             results = empty_results(instance, status=outcome.status,
                                     build_seconds=build_seconds, solve_seconds=solve_seconds,

@@ -1,125 +1,34 @@
-"""Results pulled out of a solved Pyomo model into plain tables.
+"""Results pulled out of a solved Pyomo model into plain numbers.
 
-Nothing here writes files, and nothing downstream touches Pyomo: the report writer
-(:mod:`optimizer.report`) receives only :class:`Results` and :class:`Table` objects.
+Nothing here writes files, and nothing downstream touches Pyomo: the plan and each
+scenario are summarised into :class:`~optimizer.sheets.FirstStage` and
+:class:`~optimizer.sheets.ScenarioSummary`, from the model's own cost and spend
+expressions (:mod:`models.costs`: no cost is computed here), and
+:mod:`optimizer.plan_tables` turns those into the report's Summary and tables.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from instance import ALL, Instance
+from instance import ALL
 from models.costs import FIRST_STAGE_TERMS, SCENARIO_TERMS
 from models.factors import ScenarioData
 from models.index import ModelIndex
-from optimizer.summary import KEYS, PLAN, Key
+from optimizer.plan_tables import assemble
+from optimizer.sheets import FirstStage, Metric, Results, ScenarioSummary, Table, cvar, metric
+
+__all__ = ["FirstStage", "Metric", "Results", "ScenarioSummary", "Table", "assemble", "cvar",
+           "extract", "metric", "plan_objective", "summarize_first_stage", "summarize_scenario"]
 
 TOL = 1e-6
 NOISE_MUSD = 1e-9
 
 
-@dataclass(frozen=True)
-class Table:
-    """A sheet of the report: a header row and plain rows. ``formats`` maps a column to
-    an Excel number format; ``note``, a sentence written under the table."""
-
-    name: str
-    columns: tuple[str, ...]
-    rows: list[tuple]
-    formats: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-
-    def records(self) -> list[dict]:
-        """The rows by column name: how a table is read (never by position)."""
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-    def column(self, name: str) -> list:
-        """One column's values, by its name."""
-        j = self.columns.index(name)
-        return [row[j] for row in self.rows]
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One Summary row: key, value, unit and meaning."""
-
-    key: str
-    value: object
-    unit: str = ""
-    note: str = ""
-
-
-def metric(key: str, value, note: str | None = None, keys: dict[str, Key] = KEYS) -> Metric:
-    """A Summary row for ``key``, with its unit and meaning from :mod:`optimizer.summary`
-    (``note`` replaces the meaning)."""
-    k = keys[key]
-    return Metric(key, value, k.unit, k.meaning if note is None else note)
-
-
-@dataclass
-class Results:
-    """Everything a report shows: Summary metrics first, then tables."""
-
-    title: str
-    summary: list[Metric]
-    tables: list[Table]
-
-    def value(self, key: str):
-        return next((m.value for m in self.summary if m.key == key), None)
-
-    def set(self, key: str | Key, value) -> None:
-        """Set a Summary key (one of :data:`optimizer.summary.KEYS`, or a :class:`Key`
-        made from :data:`optimizer.summary.PER_MEMBER`), adding its row."""
-        if isinstance(key, Key):
-            new = Metric(key.key, value, key.unit, key.meaning)
-        else:
-            new = metric(key, value)
-        for i, m in enumerate(self.summary):
-            if m.key == new.key:
-                self.summary[i] = new
-                return
-        self.summary.append(new)
-
-    def table(self, name: str) -> Table | None:
-        return next((t for t in self.tables if t.name == name), None)
-
-
-def cvar(values: list[float], probabilities: list[float], alpha: float) -> float:
-    """``CVaR_α`` of a discrete cost distribution:
-    ``min_η η + 1/(1−α) Σ_s π_s max(0, Z_s − η)`` (the minimum is at some ``Z_s``)."""
-    pairs = [(z, p) for z, p in zip(values, probabilities, strict=True) if p > 0]
-    if not pairs:
-        return 0.0
-    return min(
-        eta + sum(p * max(0.0, z - eta) for z, p in pairs) / (1.0 - alpha) for eta, _ in pairs
-    )
-
-
 def _v(var) -> float:
     return float(var.value) if var.value is not None else 0.0
-
-
-@dataclass
-class ScenarioSummary:
-    """What one scenario's recourse did, in plain numbers (so a scenario's model can be
-    dropped once summarised, as the decomposition engine's evaluation does)."""
-
-    id: str
-    probability: float
-    cost: float
-    member_cost: dict[str, float]
-    shortage_t: float = 0.0
-    shortage_cost: float = 0.0
-    release_t: float = 0.0
-    support: float = 0.0
-    member_shortage: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    member_support: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    shortfalls: list[tuple] = field(default_factory=list)
-    budget_spend: dict[int, float] = field(default_factory=dict)
-    terms: dict[str, float] = field(default_factory=dict)
 
 
 def musd(expression) -> float:
@@ -136,8 +45,9 @@ def _by_term(expression, terms, members) -> dict[str, float]:
 
 
 def summarize_scenario(blk, ix: ModelIndex, sc: ScenarioData) -> ScenarioSummary:
-    """Costs ``Z_s``/``Z_cs`` and their terms, floor support (the model's expressions),
-    shortage, releases and budget spend of one solved scenario block."""
+    """Costs ``Z_s``/``Z_cs`` and their terms, floor support and programme spend (the
+    model's expressions), shortage and releases by commodity, and budget spend of one
+    solved scenario block."""
     year = ix.instance.settings.calendar_year
     members = ix.members
     out = ScenarioSummary(
@@ -145,32 +55,25 @@ def summarize_scenario(blk, ix: ModelIndex, sc: ScenarioData) -> ScenarioSummary
     )
     out.terms = _by_term(blk.cost_term, SCENARIO_TERMS, members)
     out.shortage_cost = out.terms["shortage"]
+    out.member_shortage_cost = {c: musd(blk.cost_term["shortage", c]) for c in members}
     out.member_support = {c: musd(blk.floor_support[c]) for c in members}
     out.support = sum(out.member_support.values())
+    out.member_spend = {c: musd(pyo.quicksum(blk.spend[c, t] for t in ix.years))
+                        for c in members}
+    shortage, release = defaultdict(float), defaultdict(float)
     for (c, k, t), var in blk.shortage.items():
         e = _v(var)
         if e <= TOL:
             continue
-        out.shortage_t += e
-        out.member_shortage[c] += e
+        shortage[k] += e
         demand = ix.instance.demand_table.get((c, k, t), 0.0) * sc.df.get((c, k, t), 1.0)
         out.shortfalls.append((sc.id, c, k, year(t), demand, e))
-    out.release_t = sum(_v(var) for var in blk.release.values())
+    for (_c, k, _t), var in blk.release.items():
+        if (r := _v(var)) > TOL:
+            release[k] += r
+    out.shortage, out.release = dict(shortage), dict(release)
     out.budget_spend = {i: pyo.value(con.body) for i, con in blk.budget.items()}
     return out
-
-
-@dataclass
-class FirstStage:
-    """The plan in plain numbers: ``FS``, ``FS_c``, investments, purchases, cost terms."""
-
-    cost: float
-    member_cost: dict[str, float]
-    investments: list[tuple]
-    stockpiles: list[tuple]
-    capex: float
-    units: int
-    terms: dict[str, float]
 
 
 def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
@@ -232,126 +135,3 @@ def extract(
     return assemble(ix, summarize_first_stage(m, ix), summaries, **figures)
 
 
-def assemble(
-    ix: ModelIndex,
-    first: FirstStage,
-    scenarios: list[ScenarioSummary],
-    *,
-    status: str,
-    objective: float | None,
-    bound: float | None,
-    gap: float | None,
-    build_seconds: float,
-    solve_seconds: float,
-) -> Results:
-    """The report's Summary and tables from the plan and its scenario summaries."""
-    st = ix.instance.settings
-    expected = {
-        name: sum(s.probability * getattr(s, name) for s in scenarios)
-        for name in ("cost", "shortage_t", "shortage_cost")
-    }
-    values = {
-        "status": status, "objective_musd": objective, "best_bound_musd": bound,
-        "mip_gap": gap, "first_stage_cost_musd": first.cost,
-        "expected_scenario_cost_musd": expected["cost"],
-        "cvar_musd": cvar([s.cost for s in scenarios], [s.probability for s in scenarios],
-                          st.cvar_alpha),
-        "expected_shortage_t": expected["shortage_t"],
-        "expected_shortage_cost_musd": expected["shortage_cost"],
-        "capex_committed_musd": first.capex, "units_built": first.units,
-        "coordination": st.coordination, "risk_weight": st.risk_weight,
-        "build_seconds": build_seconds, "solve_seconds": solve_seconds,
-    }
-    notes = {"cvar_musd": f"CVaR at α = {st.cvar_alpha:g} of Z_s, computed from the plan"}
-    summary = [metric(k.key, values[k.key], notes.get(k.key)) for k in PLAN if k.key in values]
-    return Results(st.title, summary, plan_tables(ix, first, scenarios))
-
-
-MUSD_FORMAT, T_FORMAT, PERCENT = "#,##0.000", "#,##0.0", "0.0%"
-
-
-def plan_tables(ix: ModelIndex, first: FirstStage, scenarios: list[ScenarioSummary]) -> list:
-    """Investments, Screened, Stockpiles, Scenarios, Shortfalls, Budgets, Members, Costs."""
-    musd, t_fmt = MUSD_FORMAT, T_FORMAT
-    return [
-        Table("Investments",
-              ("project", "name", "location", "sponsor", "output", "units", "start year",
-               "first output year", "capex (MUSD)"),
-              first.investments, {"capex (MUSD)": musd}),
-        Table("Screened", ("project", "name", "location", "output", "note"),
-              [(p.id, p.name, p.country, p.output, p.note)
-               for p in ix.instance.screened_projects]),
-        Table("Stockpiles",
-              ("member", "commodity", "year", "purchase (t)", "planned level (t)", "floor (t)",
-               "capacity (t)", "facility open"),
-              first.stockpiles, {"purchase (t)": t_fmt, "planned level (t)": t_fmt,
-                                 "floor (t)": t_fmt, "capacity (t)": t_fmt}),
-        Table("Scenarios",
-              ("scenario", "probability", "cost (MUSD)", "shortage (t)",
-               "shortage cost (MUSD)", "release (t)", "floor support (MUSD)"),
-              [(s.id, s.probability, s.cost, s.shortage_t, s.shortage_cost, s.release_t,
-                s.support) for s in scenarios],
-              {"probability": "0.000", "cost (MUSD)": musd, "shortage (t)": t_fmt,
-               "shortage cost (MUSD)": musd, "release (t)": t_fmt,
-               "floor support (MUSD)": musd}),
-        Table("Shortfalls",
-              ("scenario", "member", "commodity", "year", "demand (t)", "shortage (t)"),
-              [row for s in scenarios for row in s.shortfalls],
-              {"demand (t)": t_fmt, "shortage (t)": t_fmt}),
-        _budgets(ix, scenarios),
-        _members(ix, first, scenarios),
-        _costs(first, scenarios),
-    ]
-
-
-def _budgets(ix: ModelIndex, scenarios: list[ScenarioSummary]) -> Table:
-    """Each budget row against its worst-case spend over the scenarios."""
-    year = ix.instance.settings.calendar_year
-    rows = []
-    for i, (c, t, budget) in enumerate(ix.budgets):
-        worst = max((s.budget_spend.get(i, 0.0) for s in scenarios), default=0.0)
-        rows.append((c, year(t), budget, worst, worst / budget if budget > 0 else None))
-    return Table("Budgets",
-                 ("member", "year", "budget (MUSD)", "worst-case spend (MUSD)", "utilisation"),
-                 rows, {"budget (MUSD)": MUSD_FORMAT, "worst-case spend (MUSD)": MUSD_FORMAT,
-                        "utilisation": PERCENT})
-
-
-def _members(ix: ModelIndex, first: FirstStage, scenarios: list[ScenarioSummary]) -> Table:
-    """MODEL.md's costs by member: who pays, who is protected."""
-    def expected(field: str, c: str) -> float:
-        return sum(s.probability * getattr(s, field).get(c, 0.0) for s in scenarios)
-
-    rows = [(c, first.member_cost[c], expected("member_cost", c),
-             expected("member_shortage", c), expected("member_support", c))
-            for c in ix.members]
-    return Table("Members",
-                 ("member", "first-stage cost (MUSD)", "expected scenario cost (MUSD)",
-                  "expected shortage (t)", "floor support paid (MUSD)"),
-                 rows, {"first-stage cost (MUSD)": MUSD_FORMAT,
-                        "expected scenario cost (MUSD)": MUSD_FORMAT,
-                        "expected shortage (t)": T_FORMAT,
-                        "floor support paid (MUSD)": MUSD_FORMAT})
-
-
-def _costs(first: FirstStage, scenarios: list[ScenarioSummary]) -> Table:
-    """Every cost term of the model (:mod:`models.costs`), first stage and expected."""
-    rows = [(term.label, "first stage", first.terms[term.key]) for term in FIRST_STAGE_TERMS]
-    rows += [(term.label, "scenarios (expected)",
-              sum(s.probability * s.terms[term.key] for s in scenarios))
-             for term in SCENARIO_TERMS]
-    return Table("Costs", ("cost", "stage", "MUSD (discounted, expected)"), rows,
-                 {"MUSD (discounted, expected)": MUSD_FORMAT})
-
-
-def empty_results(
-    instance: Instance, *, status: str, build_seconds: float, solve_seconds: float,
-    bound: float | None = None,
-) -> Results:
-    """Summary of a solve without a plan (infeasible or error): every key, values blank."""
-    st = instance.settings
-    values = {"status": status, "best_bound_musd": bound, "coordination": st.coordination,
-              "risk_weight": st.risk_weight, "build_seconds": build_seconds,
-              "solve_seconds": solve_seconds}
-    summary = [metric(k.key, values.get(k.key)) for k in PLAN if k.key != "engine"]
-    return Results(st.title, summary, [])

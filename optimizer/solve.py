@@ -78,23 +78,24 @@ class Marginals:
         Δupper)`` applied (infinite bounds stay infinite); the LP is restored after.
         ``None`` when that LP does not solve to optimality."""
         h = self._highs
-        undo = []
+        lp = h.getLp()  # its bounds read once (each read copies the whole array)
+        bounds = {True: (lp.row_lower_, lp.row_upper_), False: (lp.col_lower_, lp.col_upper_)}
+        moved: dict[tuple[bool, int], list[float]] = {}  # (row?, index) → [lower, upper]
         for item, d_lo, d_up in moves:
             is_row = item in self._row_index
             i = self._row_index[item] if is_row else self._col_index[item]
-            lp = h.getLp()
-            lo = (lp.row_lower_ if is_row else lp.col_lower_)[i]
-            up = (lp.row_upper_ if is_row else lp.col_upper_)[i]
-            change = h.changeRowBounds if is_row else h.changeColBounds
-            change(i, lo + d_lo if math.isfinite(lo) else lo,
-                   up + d_up if math.isfinite(up) else up)
-            undo.append((change, i, lo, up))
+            now = moved.setdefault((is_row, i), [bounds[is_row][0][i], bounds[is_row][1][i]])
+            now[0] += d_lo if math.isfinite(now[0]) else 0.0
+            now[1] += d_up if math.isfinite(now[1]) else 0.0
+        for (is_row, i), (lo, up) in moved.items():
+            (h.changeRowBounds if is_row else h.changeColBounds)(i, lo, up)
         basis = h.getBasis()
         h.run()
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         value = h.getInfo().objective_function_value / OBJECTIVE_SCALE if ok else None
-        for change, i, lo, up in reversed(undo):
-            change(i, lo, up)
+        for is_row, i in moved:
+            (h.changeRowBounds if is_row else h.changeColBounds)(
+                i, bounds[is_row][0][i], bounds[is_row][1][i])
         h.setBasis(basis)
         return value
 
@@ -117,6 +118,7 @@ class SolveOutcome:
     no_plan_reason: str = ""
     warnings: tuple[str, ...] = ()
     marginals: Marginals | None = None
+    marginal_seconds: float = 0.0  # the plan's LP, when marginal values were asked for
 
     @property
     def has_plan(self) -> bool:
@@ -320,11 +322,13 @@ def solve_model(
         bound = objective if model_status == highspy.HighsModelStatus.kOptimal else None
     status, reason = _status(model_status, has_solution, termination, time_limit)
 
-    found = None
+    found, lp_seconds = None, 0.0
     if status in (OPTIMAL, FEASIBLE):
         values = h.getSolution().col_value
         if marginals:
+            t2 = time.perf_counter()
             found = _plan_lp(h, columns, constraints, integer, values)
+            lp_seconds = time.perf_counter() - t2
             if found is not None:
                 values = found.values
                 objective = min(objective, found.marginals.objective)
@@ -338,6 +342,7 @@ def solve_model(
         handoff_seconds=handoff, solve_seconds=solve_seconds, columns=ncol, rows=nrow,
         integers=nint, solver=name, no_plan_reason=reason, warnings=warnings,
         marginals=found.marginals if found is not None else None,
+        marginal_seconds=lp_seconds,
     )
 
 

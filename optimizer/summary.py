@@ -20,25 +20,44 @@ class Key:
 
 
 PLAN = (
-    Key("status", "", "optimal, feasible (stopped at a limit with a plan), infeasible or "
-                      "error"),
-    Key("objective_musd", "MUSD", "the objective value of the plan"),
-    Key("best_bound_musd", "MUSD", "the solver's best bound"),
-    Key("mip_gap", "fraction", "relative gap between plan and bound"),
-    Key("first_stage_cost_musd", "MUSD", "FS: projects and facilities (purchases are paid "
-                                         "in the scenarios)"),
-    Key("expected_scenario_cost_musd", "MUSD", "Σ π_s Z_s"),
-    Key("cvar_musd", "MUSD", "CVaR_α of Z_s over the scenarios, computed from the plan"),
-    Key("expected_shortage_t", "t", "Σ_s π_s Σ e"),
-    Key("expected_shortage_cost_musd", "MUSD", "discounted, expected"),
-    Key("capex_committed_musd", "MUSD", "Σ C_p n[p,t], undiscounted"),
-    Key("units_built", "count", "Σ n[p,t]"),
-    Key("coordination", "", "the mode solved"),
-    Key("risk_weight", "", "λ"),
+    Key("status", "", "optimal: the best plan, proven within the gap asked; feasible: the "
+                      "solver stopped at a limit with a plan that may not be the best; "
+                      "infeasible: the workbook's requirements cannot all be met together; "
+                      "error: no plan"),
+    Key("objective_musd", "MUSD", "what the plan minimises: the expected total cost (with a "
+                                  "risk weight above 0, partly the cost of the costliest "
+                                  "scenarios); discounted"),
+    Key("best_bound_musd", "MUSD", "no plan can have a lower objective than this (the "
+                                   "solver's proof)"),
+    Key("mip_gap", "fraction", "how far the objective may be above the best possible, as a "
+                               "fraction of it"),
+    Key("first_stage_cost_musd", "MUSD", "what the plan costs whatever happens: project "
+        "capital (as yearly payments from the start of construction), the projects' fixed "
+        "running costs and stockpile facilities; discounted (stockpile purchases are paid "
+        "for in the scenarios)"),
+    Key("expected_scenario_cost_musd", "MUSD", "what supplying the members costs in each "
+        "scenario (imports, project running costs, holding, transfers, the damage of "
+        "shortage, less the value of stock left at the end), averaged with the scenarios' "
+        "probabilities; discounted"),
+    Key("cvar_musd", "MUSD", "the average scenario cost over the costliest scenarios (CVaR), "
+                             "for this plan; discounted"),
+    Key("expected_shortage_cost_musd", "MUSD", "the economic damage of demand left unmet, "
+        "averaged over the scenarios; discounted"),
+    Key("expected_programme_spend_musd", "MUSD", "what the governments pay from their "
+        "budgets (their share of project capital, facilities, stockpile purchases at the "
+        "market price or the floor, holding, support to producers below the floor price), "
+        "every member and year, averaged over the scenarios; not discounted"),
+    Key("capex_committed_musd", "MUSD", "the capital cost of every project unit the plan "
+                                        "builds; not discounted"),
+    Key("units_built", "count", "project units the plan builds"),
+    Key("coordination", "", "coordinated: the members plan together and may transfer stock; "
+                            "independent: each member plans alone"),
+    Key("risk_weight", "", "the weight of the costliest scenarios in the objective (0: the "
+                           "expected cost only)"),
     Key("build_seconds", "s", "time to build the model"),
     Key("solve_seconds", "s", "time to solve it"),
-    Key("engine", "", "ef: the extensive form, one HiGHS solve; ph: progressive hedging "
-                      "(mpi-sppy) over the scenarios"),
+    Key("engine", "", "ef: one model of every scenario, solved by HiGHS; ph: progressive "
+                      "hedging (mpi-sppy) over the scenarios"),
 )
 """Every solve's Summary, in this order (WORKBOOK.md's keys and a few more)."""
 
@@ -116,8 +135,8 @@ SWEEP = (
 """A sweep report's Summary."""
 
 TERMINAL = ("status", "objective_musd", "best_bound_musd", "mip_gap", "first_stage_cost_musd",
-            "expected_scenario_cost_musd", "cvar_musd", "expected_shortage_t", "units_built",
-            "capex_committed_musd")
+            "expected_scenario_cost_musd", "cvar_musd", "expected_shortage_cost_musd",
+            "expected_programme_spend_musd", "units_built", "capex_committed_musd")
 """The keys ``stockpile solve`` prints, in this order."""
 
 KEYS: dict[str, Key] = {

@@ -16,7 +16,7 @@ from instance import Instance
 from models.factors import scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model, first_stage_plan
-from optimizer.explain import binding_limits, flows_table, not_funded_table
+from optimizer.explain import binding_limits, flows_tables, not_funded_table
 from optimizer.io import read_instance
 from optimizer.solve import solve_model
 
@@ -165,13 +165,14 @@ def test_not_funded_gives_reasons(demo_left_out):
 def test_flows_balance_and_expectation(name):
     """Every (scenario, member, commodity, year): imports + output + releases +
     transfers in + shortage = demand + input use + purchases + transfers out (1e-6 t);
-    the expected rows are the probability-weighted scenario rows."""
+    the expected rows are the probability-weighted scenario rows; the Imports sheet's
+    rows by origin add up to each row's imports, and every origin that ships is there."""
     inst = read_instance(CASES / name).instance
     m, ix, scenarios, _ = solved(inst)
-    table = flows_table(m, ix, scenarios, {})
+    table, by_origin = flows_tables(m, ix, scenarios, {})
     uses = [f"{n} (t)" for n in ("demand", "project input use", "purchases", "transfers out")]
-    sources = [c for c in table.columns if c.startswith("imports from")]
-    sources += [f"{n} (t)" for n in ("project output", "releases", "transfers in", "shortage")]
+    sources = [f"{n} (t)" for n in ("imports", "project output", "releases", "transfers in",
+                                    "shortage")]
     weights = {sc.id: sc.probability for sc in scenarios}
     weighted = defaultdict(lambda: defaultdict(float))
     expected = {}
@@ -188,3 +189,16 @@ def test_flows_balance_and_expectation(name):
     assert set(expected) == set(weighted)
     for key, values in expected.items():
         assert values == pytest.approx(dict(weighted[key]), abs=1e-6)
+    imported = defaultdict(float)
+    for row in by_origin.records():
+        for name, v in row.items():
+            if name.endswith(" (t)"):
+                year = int(name[:-len(" (t)")])
+                imported[(row["scenario"], row["member"], row["commodity"], year)] += v
+    ships = {(sc.id, c, k, ix.instance.settings.calendar_year(t)): v.value
+             for sc in scenarios for (c, k, _o, t), v in m.scenario[sc.id].imports.items()
+             if v.value > 1e-6}
+    assert ships, "the case should import something"
+    for row in table.records():
+        key = (row["scenario"], row["member"], row["commodity"], row["year"])
+        assert imported.get(key, 0.0) == pytest.approx(row["imports (t)"], abs=1e-6), key

@@ -83,6 +83,11 @@ def test_ph_against_extensive_form(name, tmp_path):
     assert summary["objective_musd"] == pytest.approx(o.objective)
     costs = run.results.table("Costs").column("MUSD (discounted, expected)")
     assert sum(costs) == pytest.approx(o.objective, rel=1e-7, abs=1e-7)
+    wb = openpyxl.load_workbook(report, read_only=True)
+    assert wb.sheetnames[0] == "Overview"
+    for sheet in ("Not funded", "Flows", "Limits"):  # no plan LP: each says so in a row
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        assert rows[0] == ("note",) and "extensive form" in rows[1][0], sheet
 
 
 @pytest.mark.ph

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyomo.environ as pyo
 import pytest
 from instances import small_case
 
@@ -9,6 +10,7 @@ from models import costs
 from models.factors import scenario_data
 from models.index import MUSD_PER_USD, ModelIndex
 from models.stockpile import build_model
+from optimizer.plan_tables import member_rows
 from optimizer.results import extract
 from optimizer.solve import solve_model
 
@@ -52,8 +54,28 @@ def test_report_follows_a_cost_coefficient_changed_in_the_model_only(monkeypatch
 def test_cost_terms_add_up_to_the_objective_and_to_each_member():
     m, ix, scenarios, out, results = solved(small_case())
     assert sum(cost_rows(results).values()) == pytest.approx(out.objective, rel=1e-9)
-    members = {row["member"]: row for row in results.table("Members").records()}
+    members = {row["member"]: row for row in member_rows(results.table("Members"))}
+    assert set(members) == set(ix.members)
     assert sum(r["first-stage cost (MUSD)"] for r in members.values()) == pytest.approx(
         results.value("first_stage_cost_musd"), rel=1e-9)
     assert sum(r["expected scenario cost (MUSD)"] for r in members.values()) == pytest.approx(
         results.value("expected_scenario_cost_musd"), rel=1e-9)
+
+
+def test_programme_spend_is_the_budget_rows_spend():
+    """The Summary's programme spend is the probability-weighted sum of the model's
+    spend expressions over members and years, and a member's budget row caps exactly
+    its spend expression (one definition for both)."""
+    m, ix, scenarios, out, results = solved(small_case())
+    spend = {(c, t): 0.0 for c in ix.members for t in ix.years}
+    for sc in scenarios:
+        for (c, t), expr in m.scenario[sc.id].spend.items():
+            spend[(c, t)] += sc.probability * pyo.value(expr)
+    assert sum(spend.values()) > 0
+    assert results.value("expected_programme_spend_musd") == pytest.approx(
+        sum(spend.values()), rel=1e-9)
+    for i, (c, t, _budget) in enumerate(ix.budgets):
+        if c != "ALL":
+            for sc in scenarios:
+                assert pyo.value(m.scenario[sc.id].budget[i].body) == pytest.approx(
+                    pyo.value(m.scenario[sc.id].spend[c, t]), abs=1e-12)

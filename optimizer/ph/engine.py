@@ -30,13 +30,8 @@ from models.stockpile import build_model, fix_first_stage
 from optimizer.ph.driver import DEFAULT_MAX_ITERATIONS, DEFAULT_RHO_SETTER
 from optimizer.ph.launcher import LAUNCH_MARGIN_S, missing_requirements, mpiexec_command, run_mpi
 from optimizer.ph.scenarios import save_instance
-from optimizer.results import (
-    assemble,
-    empty_results,
-    plan_objective,
-    summarize_first_stage,
-    summarize_scenario,
-)
+from optimizer.plan_tables import assemble, empty_results
+from optimizer.results import plan_objective, summarize_first_stage, summarize_scenario
 from optimizer.run import SolveRun
 from optimizer.solve import ERROR, FEASIBLE, OPTIMAL, SolveOutcome, relative_gap, solve_model
 
