@@ -113,8 +113,13 @@ def full_problem(instance: Instance, engine: Engine, *, time_limit, mip_gap,
                           progress=progress)
 
 
-def full_problem_outcome(instance: Instance, engine: Engine, **kw) -> SolveOutcome:
-    return full_problem(instance, engine, **kw).outcome
+def full_problem_outcome(instance: Instance, engine: Engine, *, time_limit, mip_gap
+                         ) -> SolveOutcome:
+    """The other coordination mode: only its objective counts, so the extensive form is
+    solved bare (no report tables, no plan's LP); progressive hedging by its engine."""
+    if engine.name != EXTENSIVE_FORM.name:
+        return full_problem(instance, engine, time_limit=time_limit, mip_gap=mip_gap).outcome
+    return solve_model(build_model(instance), time_limit=time_limit, mip_gap=mip_gap)
 
 
 def other_mode(instance: Instance) -> str:

@@ -172,8 +172,10 @@ class SolveInterrupted(KeyboardInterrupt):
     """The planner pressed Ctrl-C: HiGHS stopped, and nothing should be written."""
 
 
-def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool) -> highspy.Highs:
-    """A HiGHS instance holding the compiled model (one ``passModel`` call)."""
+def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool,
+           start: Mapping | None = None) -> highspy.Highs:
+    """A HiGHS instance holding the compiled model (one ``passModel`` call) and the
+    ``start`` if any."""
     columns, a, lower, upper, integer, row_lower, row_upper, cost, offset, _rows = arrays
     ncol, nrow = len(columns), len(row_lower)
     h = new_highs()
@@ -208,6 +210,8 @@ def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool) -> highs
             for flag in integer
         ]
     h.passModel(lp)
+    if start and ncol:
+        _set_start(h, columns, integer, start)
     return h
 
 
@@ -275,11 +279,9 @@ def solve_model(
 ) -> SolveOutcome:
     """Solve ``model`` (one minimising objective) with HiGHS and load the plan back.
 
-    ``start``: values for some variables (a ``ComponentMap`` variable → value), a plan to
-    begin from (:func:`models.stockpile.plan_start`). HiGHS fixes the given values,
-    completes the rest (one LP, a small MIP if some integers are missing) and, when that
-    is feasible, begins with it as its incumbent, so a solve stopped by its time limit
-    still has that plan and its gap; an infeasible start is dropped.
+    ``start``: values for some variables (variable → value, e.g.
+    :func:`models.stockpile.plan_start`); HiGHS completes the rest and, when feasible,
+    begins from it, so a solve stopped by its time limit still has a plan and its gap.
 
     With ``marginals``, the plan's LP (integers fixed at the plan) is solved as well: its
     continuous values replace the MIP's (the same integers, at least as cheap) and its
@@ -291,9 +293,7 @@ def solve_model(
     nint = int(integer.sum())
     warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
     h = _highs(arrays, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-               options=options, log=log)
-    if start and ncol:
-        _set_start(h, columns, integer, start)
+               options=options, log=log, start=start)
     handoff = time.perf_counter() - t0
     if progress is not None and nint:
         _watch(h, progress)
