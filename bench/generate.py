@@ -57,66 +57,19 @@ def _commodities(rng: random.Random, count: int) -> list[dict]:
     return out
 
 
-def generate(
-    path: Path,
-    *,
-    members: int = 3,
-    commodities: int = 12,
-    years: int = 8,
-    scenarios: int = 50,
-    projects: int = 25,
-    seed: int = 1,
-) -> Path:
-    """Write one workbook to ``path`` and return it."""
-    rng = random.Random(seed)
-    mem = MEMBERS[:members]
-    goods = _commodities(rng, commodities)
-    final = [g for g in goods if g["final"]]
-    cal = [FIRST_YEAR + t for t in range(years)]
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+def _sheet(wb, name: str, header: list[str], rows: list[tuple]) -> None:
+    ws = wb.create_sheet(name)
+    ws.append(header)
+    for row in rows:
+        ws.append(list(row))
 
-    def sheet(name: str, header: list[str], rows: list[tuple]) -> None:
-        ws = wb.create_sheet(name)
-        ws.append(header)
-        for row in rows:
-            ws.append(list(row))
 
-    sheet(
-        "Settings",
-        ["setting", "value"],
-        [
-            ("title", f"generated m{members} k{commodities} y{years} s{scenarios} seed {seed}"),
-            ("first_year", FIRST_YEAR),
-            ("horizon_years", years),
-            ("discount_rate", 0.05),
-            ("mip_gap", 0.0001),
-            ("time_limit_s", 900),
-        ],
-    )
-    sheet(
-        "Countries",
-        ["country", "name", "member"],
-        [(c, c, "yes") for c in mem] + [(c, c, "no") for c in OUTSIDERS],
-    )
-    sheet(
-        "Commodities",
-        [c.name for c in schema.COMMODITIES.columns],
-        [
-            (
-                g["commodity"],
-                g["mineral"],
-                g["stage"],
-                g["price"],
-                g["floor"],
-                g["shortage"],
-                g["holding"],
-                "yes" if g["stockpilable"] else "no",
-            )
-            for g in goods
-        ],
-    )
+def _header(sheet: schema.Sheet) -> list[str]:
+    return [c.name for c in sheet.columns]
 
+
+def _demand(rng: random.Random, mem: list[str], final: list[dict], cal: list[int]) -> dict:
+    """Demand of the last-stage commodities, growing a few percent a year."""
     demand = {}
     for c in mem:
         for g in final:
@@ -125,34 +78,30 @@ def generate(
                 growth = rng.uniform(0.0, 0.06)
                 for t, year in enumerate(cal):
                     demand[(c, g["commodity"], year)] = round(base * (1 + growth) ** t, 1)
-    sheet(
-        "Demand",
-        ["country", "commodity", "year", "demand_t"],
-        [(c, k, y, d) for (c, k, y), d in demand.items()],
-    )
+    return demand
 
-    need = {
-        (c, g["commodity"]): max(
-            (demand.get((c, g["commodity"], y), 0.0) for y in cal), default=0.0
-        )
-        for c in mem
-        for g in goods
-    }
+
+def _supply(rng: random.Random, mem: list[str], goods: list[dict], need: dict) -> list[tuple]:
+    """One to three outside origins and one other member for each member and commodity."""
     supply = []
     for c in mem:
         for g in goods:
             scale = max(need[(c, g["commodity"])], 1e6 / g["price"])
             for o in rng.sample(OUTSIDERS, rng.choice([1, 2, 3])) + rng.sample(
-                [m for m in mem if m != c], min(1, members - 1)
+                [m for m in mem if m != c], min(1, len(mem) - 1)
             ):
                 price = round(g["price"] * rng.uniform(0.95, 1.2)) if rng.random() < 0.3 else None
                 supply.append(
                     (c, g["commodity"], o, round(scale * rng.uniform(0.3, 1.0), 1), price)
                 )
-    sheet("Supply", ["country", "commodity", "origin", "max_t_per_yr", "price_usd_per_t"], supply)
+    return supply
 
+
+def _projects(rng: random.Random, mem: list[str], goods: list[dict], need: dict,
+              count: int) -> list[tuple]:
+    """Projects along the chains, some abroad, one in ten screened out."""
     rows = []
-    for i in range(projects):
+    for i in range(count):
         g = rng.choice(goods)
         sponsor = rng.choice(mem)
         where = sponsor if rng.random() < 0.6 else rng.choice(OUTSIDERS)
@@ -182,32 +131,11 @@ def generate(
                 None if eligible else "screened: environmental review",
             )
         )
-    sheet(
-        "Projects",
-        [
-            "project",
-            "name",
-            "country",
-            "sponsor",
-            "stage",
-            "output_commodity",
-            "input_commodity",
-            "input_t_per_t",
-            "capacity_t_per_yr",
-            "max_units",
-            "capex_musd",
-            "fixed_om_musd_per_yr",
-            "variable_cost_usd_per_t",
-            "lead_time_yr",
-            "life_yr",
-            "earliest_start_year",
-            "gov_share",
-            "eligible",
-            "note",
-        ],
-        rows,
-    )
+    return rows
 
+
+def _stockpiles(rng: random.Random, mem: list[str], final: list[dict], need: dict) -> list:
+    """Stockpiles of some last-stage commodities, a quarter of them new facilities."""
     piles = []
     for c in mem:
         for g in final:
@@ -228,42 +156,12 @@ def generate(
                     facility,
                 )
             )
-    sheet(
-        "Stockpiles",
-        [
-            "country",
-            "commodity",
-            "initial_t",
-            "capacity_t",
-            "min_t",
-            "min_days",
-            "max_buy_t_per_yr",
-            "max_release_t_per_yr",
-            "facility_cost_musd",
-        ],
-        piles,
-    )
-    sheet(
-        "Transfers",
-        ["from_country", "to_country", "commodity", "max_t_per_yr", "cost_usd_per_t"],
-        [
-            (a, b, "*", rng.choice([5000, 20000]), rng.choice([100, 150, 200]))
-            for a in mem
-            for b in mem
-            if a != b
-        ],
-    )
-    budgets = [(c, y, round(rng.uniform(200, 600))) for c in mem for y in cal]
-    budgets += [("ALL", y, round(rng.uniform(600, 1500))) for y in cal]
-    sheet("Budgets", ["country", "year", "budget_musd"], budgets)
+    return piles
 
-    names = [f"s{i + 1:03d}" for i in range(scenarios)]
-    probability = 1.0 / scenarios
-    sheet(
-        "Scenarios",
-        ["scenario", "probability", "description"],
-        [(s, probability, "sampled") for s in names],
-    )
+
+def _shocks(rng: random.Random, names: list[str], goods: list[dict], mem: list[str],
+            cal: list[int]) -> list[tuple]:
+    """One to six shocks per scenario, of all four kinds."""
     shocks = []
     for s in names:
         for _ in range(rng.randint(1, 6)):
@@ -271,33 +169,74 @@ def generate(
             g = rng.choice(goods)
             start = rng.choice(cal)
             end = min(cal[-1], start + rng.randint(0, 2))
+            commodity = g["commodity"]
             if kind == "supply":
-                shocks.append(
-                    (
-                        s,
-                        kind,
-                        g["commodity"],
-                        rng.choice(OUTSIDERS),
-                        start,
-                        end,
-                        rng.choice([0, 0.3, 0.6]),
-                    )
-                )
+                where, factor = rng.choice(OUTSIDERS), rng.choice([0, 0.3, 0.6])
             elif kind == "imports":
-                shocks.append((s, kind, "*", rng.choice(mem), start, end, rng.choice([0.5, 0.8])))
+                commodity, where, factor = "*", rng.choice(mem), rng.choice([0.5, 0.8])
             elif kind == "price":
-                shocks.append(
-                    (s, kind, g["commodity"], "*", start, end, rng.choice([0.6, 1.5, 2.5]))
-                )
+                where, factor = "*", rng.choice([0.6, 1.5, 2.5])
             else:
-                shocks.append(
-                    (s, kind, g["commodity"], rng.choice(mem), start, end, rng.choice([1.2, 1.5]))
-                )
-    sheet(
-        "Shocks",
-        ["scenario", "kind", "commodity", "where", "start_year", "end_year", "factor"],
-        shocks,
-    )
+                where, factor = rng.choice(mem), rng.choice([1.2, 1.5])
+            shocks.append((s, kind, commodity, where, start, end, factor))
+    return shocks
+
+
+def generate(
+    path: Path,
+    *,
+    members: int = 3,
+    commodities: int = 12,
+    years: int = 8,
+    scenarios: int = 50,
+    projects: int = 25,
+    seed: int = 1,
+) -> Path:
+    """Write one workbook to ``path`` and return it."""
+    rng = random.Random(seed)
+    mem = MEMBERS[:members]
+    goods = _commodities(rng, commodities)
+    final = [g for g in goods if g["final"]]
+    cal = [FIRST_YEAR + t for t in range(years)]
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    _sheet(wb, "Settings", ["setting", "value"], [
+        ("title", f"generated m{members} k{commodities} y{years} s{scenarios} seed {seed}"),
+        ("first_year", FIRST_YEAR), ("horizon_years", years), ("discount_rate", 0.05),
+        ("mip_gap", 0.0001), ("time_limit_s", 900),
+    ])
+    _sheet(wb, "Countries", ["country", "name", "member"],
+           [(c, c, "yes") for c in mem] + [(c, c, "no") for c in OUTSIDERS])
+    _sheet(wb, "Commodities", _header(schema.COMMODITIES), [
+        (g["commodity"], g["mineral"], g["stage"], g["price"], g["floor"], g["shortage"],
+         g["holding"], "yes" if g["stockpilable"] else "no")
+        for g in goods
+    ])
+    demand = _demand(rng, mem, final, cal)
+    _sheet(wb, "Demand", ["country", "commodity", "year", "demand_t"],
+           [(c, k, y, d) for (c, k, y), d in demand.items()])
+    need = {
+        (c, g["commodity"]): max((demand.get((c, g["commodity"], y), 0.0) for y in cal),
+                                 default=0.0)
+        for c in mem
+        for g in goods
+    }
+    _sheet(wb, "Supply", _header(schema.SUPPLY), _supply(rng, mem, goods, need))
+    _sheet(wb, "Projects", _header(schema.PROJECTS), _projects(rng, mem, goods, need, projects))
+    _sheet(wb, "Stockpiles", _header(schema.STOCKPILES), _stockpiles(rng, mem, final, need))
+    _sheet(wb, "Transfers", _header(schema.TRANSFERS), [
+        (a, b, "*", rng.choice([5000, 20000]), rng.choice([100, 150, 200]))
+        for a in mem
+        for b in mem
+        if a != b
+    ])
+    budgets = [(c, y, round(rng.uniform(200, 600))) for c in mem for y in cal]
+    budgets += [("ALL", y, round(rng.uniform(600, 1500))) for y in cal]
+    _sheet(wb, "Budgets", _header(schema.BUDGETS), budgets)
+    names = [f"s{i + 1:03d}" for i in range(scenarios)]
+    _sheet(wb, "Scenarios", _header(schema.SCENARIOS),
+           [(s, 1.0 / scenarios, "sampled") for s in names])
+    _sheet(wb, "Shocks", _header(schema.SHOCKS), _shocks(rng, names, goods, mem, cal))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

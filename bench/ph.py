@@ -5,7 +5,7 @@ sampled at each size (``stockpile sample``, seed 7), then solved twice, each in 
 process so peak memory is that run's alone:
 
 * the extensive form with HiGHS (``optimizer.pipeline.solve_instance``) under a time limit;
-* progressive hedging on 2 MPI ranks (``optimizer.ph.solve_workbook_ph``), bundles of
+* progressive hedging on 2 MPI ranks (``optimizer.ph.engine.ProgressiveHedging``), bundles of
   ``--bundle`` scenarios, stopping at ``--rel-gap``.
 
 ::
@@ -127,13 +127,14 @@ def run_ef(path: Path, time_limit: float) -> dict:
 def run_ph(path: Path, time_limit: float, bundle: int | None, rel_gap: float,
            lagrangian: bool) -> dict:
     """Progressive hedging on 2 ranks, the plan evaluated and reported as usual."""
-    from optimizer.ph import solve_workbook_ph
+    from optimizer.ph.engine import ProgressiveHedging
+    from optimizer.pipeline import solve_workbook
 
     t0 = time.perf_counter()
     with_report = path.with_name(f"{path.stem}-ph-report.xlsx")
-    run, _ = solve_workbook_ph(path, with_report, ranks=2, bundle=bundle, rel_gap=rel_gap,
-                               time_limit=time_limit, lagrangian=lagrangian,
-                               on_line=lambda line: print(line, flush=True))
+    engine = ProgressiveHedging(ranks=2, bundle=bundle, rel_gap=rel_gap, lagrangian=lagrangian,
+                                on_line=lambda line: print(line, flush=True))
+    run, _ = solve_workbook(path, with_report, engine=engine, time_limit=time_limit)
     o, r = run.outcome, run.results
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ranks = r.value("ph_peak_rss_mb") or 0.0

@@ -98,262 +98,270 @@ def arc_floors(instance, path: Path) -> dict[tuple[str, str, str], float]:
 # --------------------------------------------------------------------------- model
 
 
-def build(instance, row_floors: dict[tuple[str, str, str], float]):
-    """The extensive form of MODEL.md version 2 as a ``pulp.LpProblem``."""
-    st = instance.settings
-    T = list(range(1, st.horizon_years + 1))
-    H = st.horizon_years
-    S = [s for s in instance.scenarios]
-    N = [c.id for c in instance.countries if c.member]
-    members = set(N)
-    K = {k.id: k for k in instance.commodities}
-    P = [p for p in instance.projects if p.eligible]
-    rate = st.discount_rate
-    coordinated = st.coordination == "coordinated"
-    lam, alpha = st.risk_weight, st.cvar_alpha
+class Data:
+    """The instance read as MODEL.md's sets, factors and prices (nothing of ``models/``)."""
 
-    # ---- scenario factors (products of the matching Shocks rows; 1 by default)
-    shocks_of = defaultdict(list)
-    for sh in instance.shocks:
-        shocks_of[sh.scenario].append(sh)
+    def __init__(self, instance, row_floors: dict[tuple[str, str, str], float]):
+        st = instance.settings
+        self.instance = instance
+        self.T = list(range(1, st.horizon_years + 1))
+        self.H = st.horizon_years
+        self.S = list(instance.scenarios)
+        self.N = [c.id for c in instance.countries if c.member]
+        self.K = {k.id: k for k in instance.commodities}
+        self.P = [p for p in instance.projects if p.eligible]
+        self.rate = st.discount_rate
+        self.coordinated = st.coordination == "coordinated"
+        self.lam, self.alpha = st.risk_weight, st.cvar_alpha
+        self.release_any = st.release_rule == "any"
+        self.row_floors = row_floors
+        self.demand = instance.demand_table
+        self.delta = {t: (1 + self.rate) ** -(t - 1) for t in range(1, self.H + 2)}
+        self.shocks_of = defaultdict(list)
+        for sh in instance.shocks:
+            self.shocks_of[sh.scenario].append(sh)
+        self.ids: dict[str, int] = {}
 
-    def matches(sh, k, t):
+    def ix(self, name: str) -> int:
+        """A number for an id (ids may hold characters PuLP would rewrite in names)."""
+        return self.ids.setdefault(name, len(self.ids))
+
+    # scenario factors: products of the matching Shocks rows, 1 by default
+    @staticmethod
+    def _matches(sh, k, t) -> bool:
         covers = (sh.start is None or sh.start <= t) and (sh.end is None or t <= sh.end)
         return covers and sh.commodity in (k, WILDCARD)
 
-    def factor(s, kind, k, where, t):
+    def factor(self, s, kind, k, where, t) -> float:
         f = 1.0
-        for sh in shocks_of[s.id]:
-            if sh.kind == kind and matches(sh, k, t) and sh.where in (where, WILDCARD):
+        for sh in self.shocks_of[s.id]:
+            if sh.kind == kind and self._matches(sh, k, t) and sh.where in (where, WILDCARD):
                 f *= sh.factor
         return f
 
-    def disrupted(s, k, t):
-        for sh in shocks_of[s.id]:
-            if matches(sh, k, t):
+    def disrupted(self, s, k, t) -> bool:
+        """``dis[k,t,s]``."""
+        for sh in self.shocks_of[s.id]:
+            if self._matches(sh, k, t):
                 if sh.kind in ("supply", "imports") and sh.factor < 1:
                     return True
                 if sh.kind in ("demand", "price") and sh.factor > 1:
                     return True
         return False
 
-    # ---- money over time
-    delta = {t: (1 + rate) ** -(t - 1) for t in range(1, H + 2)}
-
-    def crf(life):
-        if rate == 0:
+    # money and prices
+    def crf(self, life) -> float:
+        if self.rate == 0:
             return 1.0 / life
-        g = (1 + rate) ** life
-        return rate * g / (g - 1)
+        g = (1 + self.rate) ** life
+        return self.rate * g / (g - 1)
 
-    # ---- prices
-    def arc_floor(c, k, o):
-        if (c, k, o) in row_floors:
-            return row_floors[(c, k, o)]
-        if o not in members:
-            return K[k].floor
-        return None
+    def arc_floor(self, c, k, o) -> float | None:
+        """``f_cko``: the Supply row's floor, else ``f_k`` from a non-member, else none."""
+        if (c, k, o) in self.row_floors:
+            return self.row_floors[(c, k, o)]
+        return self.K[k].floor if o not in self.N else None
 
-    def arc_base_price(a):
-        return a.price if a.price is not None else K[a.commodity].price
+    def arc_base_price(self, a) -> float:
+        return a.price if a.price is not None else self.K[a.commodity].price
 
-    pv = {}  # salvage price pv_ck
-    for sp in instance.stockpiles:
-        c, k = sp.country, sp.commodity
-        price = K[k].price
-        for a in instance.supply:
+    def salvage_price(self, c, k) -> float:
+        """``pv_ck``: the cheapest arc (floors included), never above ``p0_k``."""
+        price = self.K[k].price
+        for a in self.instance.supply:
             if a.country == c and a.commodity == k:
-                f = arc_floor(c, k, a.origin)
-                p0 = arc_base_price(a)
+                f = self.arc_floor(c, k, a.origin)
+                p0 = self.arc_base_price(a)
                 price = min(price, p0 if f is None else max(p0, f))
-        pv[c, k] = price
+        return price
 
-    demand = instance.demand_table
-    ids: dict[str, int] = {}
 
-    def ix(name: str) -> int:  # ids may hold characters PuLP would rewrite in names
-        return ids.setdefault(name, len(ids))
-
-    prob = pulp.LpProblem("stockpile_v2", pulp.LpMinimize)
-
-    # ---- first stage
-    n = {}
-    for p in P:
-        for t in T:
+def first_stage(prob, d: Data) -> dict:
+    """``n``, ``z``, ``b`` with unit limits, capacity and floors; ``FS_c`` terms."""
+    v = {"n": {}, "z": {}, "b": {}, "fs": defaultdict(list)}
+    n, z, b, ix = v["n"], v["z"], v["b"], d.ix
+    for p in d.P:
+        for t in d.T:
             early = p.earliest_start is not None and t < p.earliest_start
-            n[p.id, t] = pulp.LpVariable(
-                f"n_{ix(p.id)}_{t}", 0, 0 if early else p.max_units, cat=pulp.LpInteger
-            )
-        prob += pulp.lpSum(n[p.id, t] for t in T) <= p.max_units, f"max_units_{ix(p.id)}"
-
-    def committed(p, t):  # w[p,t]
-        return pulp.lpSum(n[p.id, tau] for tau in T if tau <= t)
-
-    def producing(p, t):  # u[p,t]
-        return pulp.lpSum(n[p.id, tau] for tau in T if tau <= t - p.lead_time)
-
-    z, b, level = {}, {}, {}
-    for sp in instance.stockpiles:
+            ub = 0 if early else p.max_units
+            n[p.id, t] = pulp.LpVariable(f"n_{ix(p.id)}_{t}", 0, ub, cat=pulp.LpInteger)
+        prob += pulp.lpSum(n[p.id, t] for t in d.T) <= p.max_units, f"units_{ix(p.id)}"
+        for t in d.T:  # FS: annuity from the start year, fixed O&M once producing
+            w = pulp.lpSum(n[p.id, tau] for tau in d.T if tau <= t)
+            u = pulp.lpSum(n[p.id, tau] for tau in d.T if tau <= t - p.lead_time)
+            cost = d.crf(p.life) * p.capex * w + p.fixed_om * u
+            v["fs"][p.sponsor].append(d.delta[t] * cost)
+    for sp in d.instance.stockpiles:
         c, k = sp.country, sp.commodity
-        z[c, k] = (
-            pulp.LpVariable(f"z_{ix(c)}_{ix(k)}", cat=pulp.LpBinary) if sp.facility_cost > 0 else 1
-        )
-        for t in T:
-            b[c, k, t] = pulp.LpVariable(f"b_{ix(c)}_{ix(k)}_{t}", 0, sp.max_buy)
-        for t in T:
-            level[c, k, t] = sp.initial + pulp.lpSum(b[c, k, tau] for tau in T if tau <= t)
-            if sp.capacity is not None:
-                prob += level[c, k, t] <= sp.capacity * z[c, k], f"capacity_{ix(c)}_{ix(k)}_{t}"
-            floor = max(sp.min_t or 0.0, (sp.min_days or 0.0) / 365.0 * demand.get((c, k, t), 0.0))
-            if floor > 0:
-                prob += level[c, k, t] >= floor, f"floor_{ix(c)}_{ix(k)}_{t}"
-
-    # first-stage cost, by member (a project's to its sponsor, a facility's to its holder)
-    fs = defaultdict(list)
-    for p in P:
-        for t in T:
-            fs[p.sponsor].append(
-                delta[t] * (crf(p.life) * p.capex * committed(p, t) + p.fixed_om * producing(p, t))
-            )
-    for sp in instance.stockpiles:
         if sp.facility_cost > 0:
-            fs[sp.country].append(sp.facility_cost * z[sp.country, sp.commodity])
+            z[c, k] = pulp.LpVariable(f"z_{ix(c)}_{ix(k)}", cat=pulp.LpBinary)
+            v["fs"][c].append(sp.facility_cost * z[c, k])
+        else:
+            z[c, k] = 1
+        for t in d.T:
+            b[c, k, t] = pulp.LpVariable(f"b_{ix(c)}_{ix(k)}_{t}", 0, sp.max_buy)
+        for t in d.T:
+            level = sp.initial + pulp.lpSum(b[c, k, tau] for tau in d.T if tau <= t)
+            name = f"{ix(c)}_{ix(k)}_{t}"
+            if sp.capacity is not None:
+                prob += level <= sp.capacity * z[c, k], f"capacity_{name}"
+            days = (sp.min_days or 0.0) / 365.0 * d.demand.get((c, k, t), 0.0)
+            floor = max(sp.min_t or 0.0, days)
+            if floor > 0:
+                prob += level >= floor, f"floor_{name}"
+    return v
 
-    # transfer arcs X (coordinated only: fixed to 0 in independent mode)
-    X = {}
-    if coordinated:
-        for tr in instance.transfers:
-            ks = list(K) if tr.commodity == WILDCARD else [tr.commodity]
-            for k in ks:
-                X[tr.from_country, tr.to_country, k] = tr
 
-    # ---- second stage, one scenario at a time
-    scen_cost = {}  # Z_cs as a list of terms per (member, scenario)
-    for si, s in enumerate(S):
-        pf = {(k, t): factor(s, "price", k, WILDCARD, t) for k in K for t in T}
-        pm = {(k, t): K[k].price * pf[k, t] for k in K for t in T}
-        zc = defaultdict(list)
-        inflow = defaultdict(list)  # balance left-hand side terms
-        outflow = defaultdict(list)  # right-hand side terms besides demand
-        spend = defaultdict(list)  # spend[c,t,s] terms
-        I_prev = {(sp.country, sp.commodity): sp.initial for sp in instance.stockpiles}
-
-        for a in instance.supply:
-            c, k, o = a.country, a.commodity, a.origin
-            f = arc_floor(c, k, o)
-            for t in T:
-                cap = a.max_t_per_yr * factor(s, "supply", k, o, t) * factor(s, "imports", k, c, t)
-                if cap <= 0:
-                    continue
-                m = pulp.LpVariable(f"m_{ix(c)}_{ix(k)}_{ix(o)}_{t}_{si}", 0, cap)
-                price = arc_base_price(a) * pf[k, t]
-                if f is not None:
-                    price = max(price, f)
-                inflow[c, k, t].append(m)
-                zc[c].append(delta[t] * price / 1e6 * m)
-
-        for p in P:
-            for t in T:
-                cap = p.capacity * factor(s, "supply", p.output, p.country, t)
-                if cap <= 0 or t - p.lead_time < 1:
-                    continue
-                q = pulp.LpVariable(f"q_{ix(p.id)}_{t}_{si}", 0)
-                prob += q <= cap * producing(p, t), f"output_{ix(p.id)}_{t}_{si}"
-                inflow[p.sponsor, p.output, t].append(q)
-                if p.input is not None:
-                    outflow[p.sponsor, p.input, t].append(p.input_ratio * q)
-                zc[p.sponsor].append(delta[t] * p.variable_cost / 1e6 * q)
-                floor = K[p.output].floor
-                support = 0.0 if floor is None else max(0.0, floor - pm[p.output, t])
-                if support > 0:
-                    spend[p.sponsor, t].append(support / 1e6 * q)
-
-        for sp in instance.stockpiles:
-            c, k = sp.country, sp.commodity
-            kk = K[k]
-            pb_floor = kk.floor if kk.floor is not None else float("-inf")
-            for t in T:
-                if st.release_rule == "disruption" and not disrupted(s, k, t):
-                    r = 0
-                else:
-                    r = pulp.LpVariable(f"r_{ix(c)}_{ix(k)}_{t}_{si}", 0, sp.max_release)
-                    prob += r <= I_prev[c, k], f"release_{ix(c)}_{ix(k)}_{t}_{si}"
-                    inflow[c, k, t].append(r)
-                stock = pulp.LpVariable(f"I_{ix(c)}_{ix(k)}_{t}_{si}", 0)
-                prob += stock == I_prev[c, k] + b[c, k, t] - r, f"stock_{ix(c)}_{ix(k)}_{t}_{si}"
-                I_prev[c, k] = stock
-                outflow[c, k, t].append(b[c, k, t])
-                zc[c].append(delta[t] * kk.holding_cost / 1e6 * stock)
-                spend[c, t].append(max(pm[k, t], pb_floor) / 1e6 * b[c, k, t])
-                spend[c, t].append(kk.holding_cost / 1e6 * stock)
-            zc[c].append(-delta[H + 1] * pv[c, k] / 1e6 * I_prev[c, k])
-
-        for (c, c2, k), tr in X.items():
-            for t in T:
-                x = pulp.LpVariable(f"x_{ix(c)}_{ix(c2)}_{ix(k)}_{t}_{si}", 0, tr.max_t_per_yr)
-                outflow[c, k, t].append(x)
-                inflow[c2, k, t].append(x)
-                zc[c2].append(delta[t] * tr.cost / 1e6 * x)
-
-        for c in N:
-            for k, kk in K.items():
-                for t in T:
-                    need = demand.get((c, k, t), 0.0) * factor(s, "demand", k, c, t)
-                    if need > 0:
-                        e = pulp.LpVariable(f"e_{ix(c)}_{ix(k)}_{t}_{si}", 0, need)
-                        inflow[c, k, t].append(e)
-                        zc[c].append(delta[t] * kk.shortage_cost / 1e6 * e)
-                    if inflow[c, k, t] or outflow[c, k, t] or need > 0:
-                        prob += (
-                            pulp.lpSum(inflow[c, k, t]) == need + pulp.lpSum(outflow[c, k, t]),
-                            f"balance_{ix(c)}_{ix(k)}_{t}_{si}",
-                        )
-
-        # budgets: government capex share, facility costs in year 1, purchases, holding,
-        # floor support
-        for p in P:
-            for t in T:
-                if p.gov_share * p.capex:
-                    spend[p.sponsor, t].append(p.gov_share * p.capex * n[p.id, t])
-        for sp in instance.stockpiles:
-            if sp.facility_cost > 0:
-                spend[sp.country, 1].append(sp.facility_cost * z[sp.country, sp.commodity])
-        for bud in instance.budgets:
-            if bud.country == ALL:
-                if not coordinated:
-                    continue
-                terms = [x for c in N for x in spend[c, bud.t]]
-            else:
-                terms = spend[bud.country, bud.t]
-            if not terms:
+def scenario(prob, d: Data, v: dict, si: int, s) -> dict:
+    """One scenario's recourse and rows; returns ``Z_cs`` by member."""
+    pf = {(k, t): d.factor(s, "price", k, WILDCARD, t) for k in d.K for t in d.T}
+    pm = {(k, t): d.K[k].price * pf[k, t] for k in d.K for t in d.T}
+    zc, spend = defaultdict(list), defaultdict(list)
+    inflow, outflow = defaultdict(list), defaultdict(list)  # balance sides besides D
+    for a in d.instance.supply:
+        c, k, o = a.country, a.commodity, a.origin
+        f = d.arc_floor(c, k, o)
+        for t in d.T:
+            cap = a.max_t_per_yr * d.factor(s, "supply", k, o, t) * d.factor(s, "imports", k, c, t)
+            if cap <= 0:
                 continue
-            prob += pulp.lpSum(terms) <= bud.musd, f"budget_{ix(bud.country)}_{bud.t}_{si}"
+            m = pulp.LpVariable(f"m_{d.ix(c)}_{d.ix(k)}_{d.ix(o)}_{t}_{si}", 0, cap)
+            price = d.arc_base_price(a) * pf[k, t]
+            price = price if f is None else max(price, f)
+            inflow[c, k, t].append(m)
+            zc[c].append(d.delta[t] * price / 1e6 * m)
+    projects(prob, d, v, si, s, pm, (inflow, outflow, zc, spend))
+    stockpiles(prob, d, v, si, s, pm, (inflow, outflow, zc, spend))
+    for (c, c2, k), tr in transfer_arcs(d).items():
+        for t in d.T:
+            x = pulp.LpVariable(f"x_{d.ix(c)}_{d.ix(c2)}_{d.ix(k)}_{t}_{si}", 0, tr.max_t_per_yr)
+            outflow[c, k, t].append(x)
+            inflow[c2, k, t].append(x)
+            zc[c2].append(d.delta[t] * tr.cost / 1e6 * x)
+    for c in d.N:
+        for k, kk in d.K.items():
+            for t in d.T:
+                need = d.demand.get((c, k, t), 0.0) * d.factor(s, "demand", k, c, t)
+                if need > 0:
+                    e = pulp.LpVariable(f"e_{d.ix(c)}_{d.ix(k)}_{t}_{si}", 0, need)
+                    inflow[c, k, t].append(e)
+                    zc[c].append(d.delta[t] * kk.shortage_cost / 1e6 * e)
+                if inflow[c, k, t] or outflow[c, k, t] or need > 0:
+                    rhs = need + pulp.lpSum(outflow[c, k, t])
+                    name = f"balance_{d.ix(c)}_{d.ix(k)}_{t}_{si}"
+                    prob += pulp.lpSum(inflow[c, k, t]) == rhs, name
+    budgets(prob, d, v, si, spend)
+    return {c: pulp.lpSum(zc[c]) for c in d.N}
 
-        for c in N:
-            scen_cost[c, si] = pulp.lpSum(zc[c])
 
-    # ---- objective
-    def risk_term(z_of, name):  # (1-λ) Σ π Z + λ (η + 1/(1-α) Σ π v)
-        expected = pulp.lpSum(s.probability * z_of(si) for si, s in enumerate(S))
-        if lam <= 0:
+def projects(prob, d: Data, v: dict, si: int, s, pm: dict, flows) -> None:
+    """Project output ``q ≤ Q · avail · u``, its input use, variable cost, floor support."""
+    inflow, outflow, zc, spend = flows
+    for p in d.P:
+        for t in d.T:
+            cap = p.capacity * d.factor(s, "supply", p.output, p.country, t)
+            if cap <= 0 or t - p.lead_time < 1:
+                continue
+            q = pulp.LpVariable(f"q_{d.ix(p.id)}_{t}_{si}", 0)
+            u = pulp.lpSum(v["n"][p.id, tau] for tau in d.T if tau <= t - p.lead_time)
+            prob += q <= cap * u, f"output_{d.ix(p.id)}_{t}_{si}"
+            inflow[p.sponsor, p.output, t].append(q)
+            if p.input is not None:
+                outflow[p.sponsor, p.input, t].append(p.input_ratio * q)
+            zc[p.sponsor].append(d.delta[t] * p.variable_cost / 1e6 * q)
+            floor = d.K[p.output].floor
+            support = 0.0 if floor is None else max(0.0, floor - pm[p.output, t])
+            if support > 0:
+                spend[p.sponsor, t].append(support / 1e6 * q)
+
+
+def stockpiles(prob, d: Data, v: dict, si: int, s, pm: dict, flows) -> None:
+    """Releases (from the stock held at the start of the year), stock, purchases as a use,
+    holding, salvage at ``pv_ck``, purchases in budgets at ``pb = max(pm, f_k)``."""
+    inflow, outflow, zc, spend = flows
+    b = v["b"]
+    for sp in d.instance.stockpiles:
+        c, k = sp.country, sp.commodity
+        kk = d.K[k]
+        pb_floor = kk.floor if kk.floor is not None else float("-inf")
+        before = sp.initial  # I[c,k,t−1,s]
+        for t in d.T:
+            name = f"{d.ix(c)}_{d.ix(k)}_{t}_{si}"
+            if not d.release_any and not d.disrupted(s, k, t):
+                r = 0
+            else:
+                r = pulp.LpVariable(f"r_{name}", 0, sp.max_release)
+                prob += r <= before, f"release_{name}"
+                inflow[c, k, t].append(r)
+            stock = pulp.LpVariable(f"I_{name}", 0)
+            prob += stock == before + b[c, k, t] - r, f"stock_{name}"
+            before = stock
+            outflow[c, k, t].append(b[c, k, t])
+            zc[c].append(d.delta[t] * kk.holding_cost / 1e6 * stock)
+            spend[c, t].append(max(pm[k, t], pb_floor) / 1e6 * b[c, k, t])
+            spend[c, t].append(kk.holding_cost / 1e6 * stock)
+        zc[c].append(-d.delta[d.H + 1] * d.salvage_price(c, k) / 1e6 * before)
+
+
+def transfer_arcs(d: Data) -> dict:
+    """``X`` with ``*`` expanded; empty in independent mode (transfers fixed to 0)."""
+    arcs = {}
+    if d.coordinated:
+        for tr in d.instance.transfers:
+            for k in list(d.K) if tr.commodity == WILDCARD else [tr.commodity]:
+                arcs[tr.from_country, tr.to_country, k] = tr
+    return arcs
+
+
+def budgets(prob, d: Data, v: dict, si: int, spend) -> None:
+    """``spend[c,t,s] ≤ B`` per Budgets row; ``ALL`` sums the members (coordinated only).
+    Adds the government's capex share and the facility costs (year 1) to ``spend``."""
+    for p in d.P:
+        for t in d.T:
+            if p.gov_share * p.capex:
+                spend[p.sponsor, t].append(p.gov_share * p.capex * v["n"][p.id, t])
+    for sp in d.instance.stockpiles:
+        if sp.facility_cost > 0:
+            spend[sp.country, 1].append(sp.facility_cost * v["z"][sp.country, sp.commodity])
+    for bud in d.instance.budgets:
+        if bud.country == ALL:
+            if not d.coordinated:
+                continue
+            terms = [x for c in d.N for x in spend[c, bud.t]]
+        else:
+            terms = spend[bud.country, bud.t]
+        if terms:
+            prob += pulp.lpSum(terms) <= bud.musd, f"budget_{d.ix(bud.country)}_{bud.t}_{si}"
+
+
+def objective(prob, d: Data, fs: dict, cost: dict):
+    """``FS + (1−λ) Σ π Z + λ (η + Σ π v / (1−α))``; per member when independent."""
+
+    def risk_term(z_of, owner):
+        expected = pulp.lpSum(s.probability * z_of(si) for si, s in enumerate(d.S))
+        if d.lam <= 0:
             return expected
-        eta = pulp.LpVariable(f"eta_{ix(name)}")
+        eta = pulp.LpVariable(f"eta_{d.ix(owner)}")
         tail = []
-        for si, s in enumerate(S):
-            v = pulp.LpVariable(f"v_{ix(name)}_{si}", 0)
-            prob.addConstraint(v >= z_of(si) - eta, f"cvar_{ix(name)}_{si}")
-            tail.append(s.probability * v)
-        return (1 - lam) * expected + lam * (eta + 1 / (1 - alpha) * pulp.lpSum(tail))
+        for si, s in enumerate(d.S):
+            excess = pulp.LpVariable(f"v_{d.ix(owner)}_{si}", 0)
+            prob.addConstraint(excess >= z_of(si) - eta, f"cvar_{d.ix(owner)}_{si}")
+            tail.append(s.probability * excess)
+        return (1 - d.lam) * expected + d.lam * (eta + 1 / (1 - d.alpha) * pulp.lpSum(tail))
 
-    if coordinated or lam <= 0:
-        objective = pulp.lpSum(fs[c] for c in N) + risk_term(
-            lambda si: pulp.lpSum(scen_cost[c, si] for c in N), "bloc"
-        )
-    else:
-        objective = pulp.lpSum(
-            pulp.lpSum(fs[c]) + risk_term(lambda si, c=c: scen_cost[c, si], c) for c in N
-        )
-    prob += objective
+    if d.coordinated or d.lam <= 0:
+        bloc = risk_term(lambda si: pulp.lpSum(cost[si][c] for c in d.N), ALL)
+        return pulp.lpSum(fs[c] for c in d.N) + bloc
+    return pulp.lpSum(pulp.lpSum(fs[c]) + risk_term(lambda si, c=c: cost[si][c], c) for c in d.N)
+
+
+def build(instance, row_floors: dict[tuple[str, str, str], float]):
+    """The extensive form of MODEL.md version 2 as a ``pulp.LpProblem``."""
+    d = Data(instance, row_floors)
+    prob = pulp.LpProblem("stockpile_v2", pulp.LpMinimize)
+    v = first_stage(prob, d)
+    cost = [scenario(prob, d, v, si, s) for si, s in enumerate(d.S)]
+    prob += objective(prob, d, v["fs"], cost)
     return prob
 
 

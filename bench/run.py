@@ -99,7 +99,7 @@ HEADER = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--sizes",
@@ -125,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--csv", type=Path, default=HERE / "results" / "bench.csv")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _parser().parse_args(argv)
 
     if a.one:
         print(json.dumps(run_one(a.one, a.time_limit, a.mip_gap, a.threads)))

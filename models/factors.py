@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from optimizer.data import WILDCARD, Instance, Shock
+from instance import WILDCARD, Instance, Shock
 
 
 @dataclass(frozen=True)

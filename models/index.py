@@ -1,6 +1,6 @@
 """Sparse index sets and scenario-independent parameters of MODEL.md, built once.
 
-Everything here is plain Python computed from an :class:`~optimizer.data.Instance`: the
+Everything here is plain Python computed from an :class:`~instance.Instance`: the
 model builder (:mod:`models.stockpile`) and the result extraction both use it, so the model
 carries no hidden data.
 """
@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from optimizer.data import ALL, INDEPENDENT, RELEASE_ANY, WILDCARD, Instance, Project
+from instance import ALL, INDEPENDENT, RELEASE_ANY, WILDCARD, Budget, Instance, Project
 
 MUSD_PER_USD = 1e-6
 
@@ -152,15 +152,17 @@ class ModelIndex:
                 out[(p.sponsor, p.input)].append(p)
         return out
 
-    def build_cost(self, p: Project, start: int) -> float:
-        """Discounted first-stage cost (MUSD) of one unit of ``p`` started in ``start``:
-        ``Σ_{t≥start} δ_t crf_p C_p + Σ_{t≥start+L_p} δ_t FOM_p``, the coefficient of
-        ``n[p,start]`` in ``FS`` once ``w`` and ``u`` are written out."""
-        d = self.delta
+    def capital_cost(self, p: Project, start: int) -> float:
+        """Discounted capital (MUSD) of one unit of ``p`` started in ``start``:
+        ``Σ_{t≥start} δ_t crf_p C_p``, the coefficient of ``n[p,start]`` in the capital
+        term of ``FS`` once ``w`` is written out."""
         annuity = self.project_crf[p.id] * p.capex
-        cost = sum(d[t] * annuity for t in self.years if t >= start)
-        cost += sum(d[t] * p.fixed_om for t in self.years if t >= start + p.lead_time)
-        return cost
+        return sum(self.delta[t] * annuity for t in self.years if t >= start)
+
+    def fixed_om_cost(self, p: Project, start: int) -> float:
+        """Discounted fixed O&M (MUSD) of one unit of ``p`` started in ``start``:
+        ``Σ_{t≥start+L_p} δ_t FOM_p``, its coefficient once ``u`` is written out."""
+        return sum(self.delta[t] * p.fixed_om for t in self.years if t >= start + p.lead_time)
 
     # ---------------------------------------------------------------- stockpiles SP
     @cached_property
@@ -221,13 +223,15 @@ class ModelIndex:
         return tuple(sorted(p for p in pairs if p[0] in members))
 
     @cached_property
+    def budget_rows(self) -> tuple[Budget, ...]:
+        """The Budgets rows in force; ``ALL`` rows dropped when independent."""
+        return tuple(b for b in self.instance.budgets
+                     if not (self.independent and b.country == ALL))
+
+    @cached_property
     def budgets(self) -> tuple[tuple[str, int, float], ...]:
-        """Budget rows ``(c or ALL, t, B)``; ``ALL`` rows dropped when independent."""
-        return tuple(
-            (b.country, b.t, b.musd)
-            for b in self.instance.budgets
-            if not (self.independent and b.country == ALL)
-        )
+        """Budget rows ``(c or ALL, t, B)``, in the order of :attr:`budget_rows`."""
+        return tuple((b.country, b.t, b.musd) for b in self.budget_rows)
 
     @cached_property
     def risk_weight(self) -> float:

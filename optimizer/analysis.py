@@ -1,5 +1,5 @@
 """The planner's questions: value of coordination, VSS and EVPI (MODEL.md's analysis
-figures), and sweeps over budget, price floor and risk weight.
+figures; sweeps are :mod:`optimizer.sweeps`).
 
 Every problem here is built by the same scenario builder (:mod:`models.stockpile`):
 
@@ -12,92 +12,191 @@ Every problem here is built by the same scenario builder (:mod:`models.stockpile
   EV-optimal plans; ``VSS = EEV − RP``;
 * WS: each scenario with ``π_s > 0`` alone with its own first stage, weighted by ``π_s``;
   ``EVPI = RP − WS``.
+
+The solves are independent but for EEV, which starts from EV's plan and optimum: they
+run across the machine's cores (:mod:`optimizer.parallel`), EV first so EEV can start
+early. EEV starts HiGHS from the EV plan (or proves quickly that no EV-optimal plan
+survives every scenario: :mod:`optimizer.eev`), so a time limit still leaves it a plan;
+and since EEV minimises RP's cost over fewer plans, RP's bound is a bound of EEV too
+(:func:`proven_by_rp`).
+
+Every figure carries the status and gap of the solves behind it, and a difference its
+accuracy (:mod:`optimizer.figures`): the Analysis sheet and Summary say when a figure
+comes from a solve stopped at a limit, and when a VSS or EVPI cannot be told from 0.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import ClassVar
 
-from models.factors import ScenarioData, alone, expected_value_scenario, scenario_data
-from models.index import ModelIndex
-from models.stockpile import add_ev_optimality, build_model
-from optimizer.data import COORDINATED, INDEPENDENT, Instance
-from optimizer.pipeline import SolveRun, solve_instance
-from optimizer.results import Metric, Results, Table
-from optimizer.solve import INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
-
-EV_BAND = 1e-6
-# The EV problem is one scenario: solve it tightly, since EEV moves steeply with EV*.
-EV_GAP = 1e-9
+from instance import COORDINATED, INDEPENDENT, Instance
+from models.factors import alone, scenario_data
+from models.stockpile import build_model
+from optimizer.eev import expected_result_of_ev_plans, expected_value_problem
+from optimizer.engines import AutoEngine, estimated_columns, record_choice
+from optimizer.figures import (
+    EEV_ACCURACY,
+    Figure,
+    difference,
+    objective,
+    sentence,
+    weighted_sum,
+)
+from optimizer.parallel import Done, Runner, Task, outcome_of, worker_count
+from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_instance
+from optimizer.results import Results, Table
+from optimizer.run import SolveRun
+from optimizer.solve import (
+    INFEASIBLE,
+    OPTIMAL,
+    SMALL_MIP_OPTIONS,
+    SolveOutcome,
+    relative_gap,
+    solve_model,
+)
+from optimizer.summary import ANALYSIS, Key
 
 Step = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One analysis figure: its value (MUSD, or the text ``infeasible``) and status."""
-
-    value: float | str | None
-    status: str
+Solved = Callable[[str, SolveOutcome, float], None]
 
 
 @dataclass
 class Analysis:
+    """The stochastic plan (RP) and the analysis figures, with notes where one needs
+    words; its report is RP's."""
+
     rp: SolveRun
     figures: dict[str, Figure]
     notes: dict[str, str]
+    extra_inputs: ClassVar[tuple] = ()
+    report_on_error: ClassVar[bool] = False
+
+    @property
+    def results(self) -> Results:
+        return self.rp.results
+
+    @property
+    def outcome(self) -> SolveOutcome:
+        return self.rp.outcome
 
 
-def _objective(outcome: SolveOutcome) -> float | str | None:
-    if outcome.has_plan:
-        return outcome.objective
-    return INFEASIBLE if outcome.status == INFEASIBLE else None
+def proven_by_rp(eev: SolveOutcome, rp: SolveOutcome, mip_gap: float) -> SolveOutcome:
+    """EEV minimises RP's cost over fewer plans, so RP's bound is a bound of EEV too:
+    when it lies above EEV's own, it gives EEV's gap (``optimal`` when that meets
+    ``mip_gap``)."""
+    if not eev.has_plan or rp.bound is None or (eev.bound is not None
+                                                 and rp.bound <= eev.bound):
+        return eev
+    bound = min(rp.bound, eev.objective)
+    gap = relative_gap(eev.objective, bound)
+    if eev.status == OPTIMAL or gap > mip_gap:
+        return replace(eev, bound=bound, gap=gap)
+    return replace(eev, status=OPTIMAL, bound=bound, gap=gap, termination=(
+        f"{eev.termination}; proven within the gap by the stochastic problem's bound"))
 
 
-def _difference(a, b):
-    if isinstance(a, float) and isinstance(b, float):
-        return a - b
-    return INFEASIBLE if INFEASIBLE in (a, b) else None
+def wait_and_see_scenario(instance: Instance, i: int, *, time_limit, mip_gap
+                          ) -> SolveOutcome:
+    """Scenario ``i`` alone with its own first stage (one term of WS)."""
+    sc = scenario_data(instance)[i]
+    return solve_model(build_model(instance, [alone(sc)]), time_limit=time_limit,
+                       mip_gap=mip_gap, options=SMALL_MIP_OPTIONS)
 
 
-def expected_value_problem(
-    ix: ModelIndex, ev: ScenarioData, *, time_limit, mip_gap
-) -> SolveOutcome:
-    """EV: the one averaged scenario, solved tightly (``EV*`` bounds the EEV search)."""
-    return solve_model(build_model(ix.instance, [ev], index=ix), time_limit=time_limit,
-                       mip_gap=min(mip_gap, EV_GAP))
+def full_problem(instance: Instance, engine: Engine, *, time_limit, mip_gap,
+                 progress=None) -> SolveRun:
+    """RP (or the other coordination mode) by ``engine``."""
+    return solve_instance(instance, engine=engine, time_limit=time_limit, mip_gap=mip_gap,
+                          progress=progress)
 
 
-def expected_result_of_ev_plans(
-    ix: ModelIndex, scenarios: list[ScenarioData], ev: ScenarioData, ev_star: float, *,
-    time_limit, mip_gap,
-) -> SolveOutcome:
-    """EEV: the full problem restricted to plans within ``1e-6·max(1,|EV*|)`` of ``EV*``
-    on the EV scenario (one extra copy of it on the same first stage)."""
-    m = build_model(ix.instance, scenarios, index=ix)
-    copy = replace(ev, id="expected value copy")
-    add_ev_optimality(m, ix, copy, ev_star + EV_BAND * max(1.0, abs(ev_star)))
-    return solve_model(m, time_limit=time_limit, mip_gap=mip_gap)
+def full_problem_outcome(instance: Instance, engine: Engine, *, time_limit, mip_gap
+                         ) -> SolveOutcome:
+    """The other coordination mode: only its objective counts, so the extensive form is
+    solved bare (no report tables, no plan's LP); progressive hedging by its engine."""
+    if engine.name != EXTENSIVE_FORM.name:
+        return full_problem(instance, engine, time_limit=time_limit, mip_gap=mip_gap).outcome
+    return solve_model(build_model(instance), time_limit=time_limit, mip_gap=mip_gap)
 
 
-def wait_and_see(
-    ix: ModelIndex, scenarios: list[ScenarioData], *, time_limit, mip_gap, step: Step
-) -> float | str | None:
-    """``WS = Σ_s π_s · (scenario s solved alone with its own first stage)``."""
-    total = 0.0
-    for sc in scenarios:
-        if sc.probability <= 0:
-            continue
-        step(f"wait-and-see: {sc.id}")
-        out = solve_model(build_model(ix.instance, [alone(sc)], index=ix),
-                          time_limit=time_limit, mip_gap=mip_gap)
-        value = _objective(out)
-        if not isinstance(value, float):
-            return value
-        total += sc.probability * value
-    return total
+def other_mode(instance: Instance) -> str:
+    return INDEPENDENT if instance.settings.coordination == COORDINATED else COORDINATED
+
+
+def analysis_tasks(instance: Instance, engine: Engine, kw: dict, *, columns: int,
+                   progress=None) -> list[Task]:
+    """EV first (it starts EEV), RP, the other mode, then one task per scenario with
+    ``π_s > 0`` (group ``ws``). A PH engine takes the machine: its tasks run alone."""
+    exclusive = engine.name == "ph"
+    full = {"columns": columns, "exclusive": exclusive}
+    ws = [Task(("ws", i), f"wait-and-see: {sc.id}", wait_and_see_scenario, (instance, i),
+               kw, columns // max(1, len(instance.scenarios)), "ws")
+          for i, sc in enumerate(scenario_data(instance)) if sc.probability > 0]
+    mode = other_mode(instance)
+    return [
+        Task("ev", "expected-value problem (EV)", expected_value_problem, (instance,), kw),
+        Task("rp", "stochastic problem (RP)", full_problem, (instance, engine),
+             {**kw, **({"progress": progress} if progress else {})}, **full),
+        Task("other", f"{mode} variant", full_problem_outcome,
+             (instance.with_settings(coordination=mode), engine), kw, **full),
+        *ws,
+    ]
+
+
+def eev_task(instance: Instance, done: Done, kw: dict, columns: int) -> list[Task]:
+    """EEV once EV has its optimum and plan (none when EV has no plan)."""
+    out, plan = done.result
+    if not out.has_plan:
+        return []
+    return [Task("eev", "EV-optimal plans in the uncertain world (EEV)",
+                 expected_result_of_ev_plans, (instance, out.objective, plan), kw, columns)]
+
+
+def expected_value_figures(ev: SolveOutcome, eev: SolveOutcome | None
+                           ) -> tuple[Figure, Figure, dict[str, str]]:
+    """EV* and EEV (the lowest cost over the EV-optimal plans), with a note when EEV
+    does not exist."""
+    ev_star = objective(ev)
+    if eev is None:
+        return ev_star, ev_star, {
+            "eev_musd": "The expected-value problem itself has no feasible plan."}
+    fig = objective(eev)
+    fig = Figure(fig.value, ev_star.basis + fig.basis)
+    if fig.value != INFEASIBLE:
+        return ev_star, fig, {}
+    marker = "has recourse in scenario "
+    where = (f" Scenario {eev.termination.partition(marker)[2]} alone already rules every "
+             "such plan out." if marker in eev.termination else "")
+    return ev_star, fig, {"eev_musd": (
+        "No plan that is optimal for the expected-value problem keeps every budget and "
+        "floor in every scenario (or each buys stock in a year when some scenario can "
+        "supply nothing), so EEV and VSS do not exist." + where)}
+
+
+def run_analysis(instance: Instance, engine: Engine, kw: dict, *, jobs, progress,
+                 step: Step, solved: Solved) -> dict:
+    """Every solve of the analysis, serially or across the cores: key → :class:`Done`.
+    A wait-and-see scenario with no plan drops those not yet started (WS is then no
+    number anyway)."""
+    columns = estimated_columns(instance)
+    workers = worker_count(jobs, 3 + len(instance.scenarios), columns)
+    runner = Runner(workers, on_start=lambda task: step(task.label),
+                    on_done=lambda done: solved(done.task.label, outcome_of(done.result),
+                                                done.seconds))
+
+    def react(done: Done) -> list[Task]:
+        if done.task.key == "ev":
+            return eev_task(instance, done, kw, columns)
+        if done.task.group == "ws" and not done.result.has_plan:
+            runner.drop("ws")
+        return []
+
+    tasks = analysis_tasks(instance, engine, kw, columns=columns,
+                           progress=progress if workers == 1 else None)
+    return runner.run(tasks, react)
 
 
 def analyze_instance(
@@ -107,213 +206,91 @@ def analyze_instance(
     mip_gap: float | None = None,
     progress=None,
     step: Step | None = None,
+    solved: Solved | None = None,
+    jobs: int | None = 1,
+    engine: Engine | AutoEngine = EXTENSIVE_FORM,
 ) -> Analysis:
-    """Solve RP, the other coordination mode, EV, EEV and WS; return the six figures."""
+    """Solve RP, the other coordination mode, EV, EEV and WS (``jobs`` at a time,
+    :mod:`optimizer.parallel`; ``None``: every core); return the figures, each with the
+    status and gap of the solves behind it. ``engine`` solves RP and the other mode
+    (:class:`~optimizer.engines.AutoEngine`: chosen once, for both); ``step`` hears of
+    each solve started, ``solved`` of each one finished."""
     st = instance.settings
     time_limit = st.time_limit_s if time_limit is None else time_limit
     mip_gap = st.mip_gap if mip_gap is None else mip_gap
-    step = step or (lambda name: None)
     kw = {"time_limit": time_limit, "mip_gap": mip_gap}
-
-    step("stochastic problem (RP)")
-    rp = solve_instance(instance, progress=progress, **kw)
-    rp_value = _objective(rp.outcome)
-    other_mode = INDEPENDENT if st.coordination == COORDINATED else COORDINATED
-    step(f"{other_mode} variant")
-    other = _objective(solve_instance(instance.with_settings(coordination=other_mode),
-                                      **kw).outcome)
-    independent, coordinated = (other, rp_value) if other_mode == INDEPENDENT else (
-        rp_value, other)
-
-    # the index and the scenario factors serve EV, EEV and WS alike: built once
-    ix = ModelIndex(instance)
-    scenarios = scenario_data(instance)
-    ev = expected_value_scenario(scenarios)
-    step("expected-value problem (EV)")
-    ev_out = expected_value_problem(ix, ev, **kw)
-    ev_star = _objective(ev_out)
-    notes = {}
-    if isinstance(ev_star, float):
-        step("EV-optimal plans in the uncertain world (EEV)")
-        eev = _objective(expected_result_of_ev_plans(ix, scenarios, ev, ev_star, **kw))
-        if eev == INFEASIBLE:
-            notes["eev_musd"] = ("No plan that is optimal for the expected-value problem "
-                                 "keeps every budget and floor in every scenario (or each "
-                                 "buys stock in a year when some scenario can supply "
-                                 "nothing), so EEV and VSS do not exist.")
-    else:
-        eev = ev_star
-        notes["eev_musd"] = "The expected-value problem itself has no feasible plan."
-    ws = wait_and_see(ix, scenarios, step=step, **kw)
+    choice = engine.choose(instance) if isinstance(engine, AutoEngine) else None
+    done = run_analysis(instance, choice.engine if choice else engine, kw, jobs=jobs,
+                        progress=progress, step=step or (lambda name: None),
+                        solved=solved or (lambda name, outcome, seconds: None))
+    rp = done["rp"].result
+    if choice:
+        record_choice(rp, choice)
+    rp_value = objective(rp.outcome)
+    other = objective(done["other"].result)
+    independent, coordinated = (other, rp_value) if other_mode(instance) == INDEPENDENT \
+        else (rp_value, other)
+    eev = done["eev"].result if "eev" in done else None
+    if eev is not None:
+        eev = proven_by_rp(eev, rp.outcome, mip_gap)
+    ev_star, eev, notes = expected_value_figures(done["ev"].result[0], eev)
+    ws = weighted_sum([(sc.probability, objective(done[("ws", i)].result))
+                       for i, sc in enumerate(scenario_data(instance))
+                       if ("ws", i) in done])
 
     figures = {
-        "independent_objective_musd": Figure(independent, OPTIMAL),
-        "coordinated_objective_musd": Figure(coordinated, OPTIMAL),
-        "value_of_coordination_musd": Figure(_difference(independent, coordinated), OPTIMAL),
-        "ev_objective_musd": Figure(ev_star, ev_out.status),
-        "eev_musd": Figure(eev, OPTIMAL),
-        "vss_musd": Figure(_difference(eev, rp_value), OPTIMAL),
-        "ws_musd": Figure(ws, OPTIMAL),
-        "evpi_musd": Figure(_difference(rp_value, ws), OPTIMAL),
+        "independent_objective_musd": independent,
+        "coordinated_objective_musd": coordinated,
+        "value_of_coordination_musd": difference(independent, coordinated),
+        "ev_objective_musd": ev_star,
+        "eev_musd": eev,
+        "vss_musd": difference(eev, rp_value, floor=EEV_ACCURACY),
+        "ws_musd": ws,
+        "evpi_musd": difference(rp_value, ws),
     }
-    voc = figures["value_of_coordination_musd"].value
-    if isinstance(voc, float) and voc < -1e-6 * max(1.0, abs(coordinated or 0.0)):
+    voc = figures["value_of_coordination_musd"]
+    if isinstance(voc.value, float) and voc.value < 0 and not voc.indistinguishable:
         notes["value_of_coordination_musd"] = (
             "Negative: a joint ALL budget row binds when the bloc coordinates; planning "
             "independently drops it, so the joint cap costs more than it saves.")
     return Analysis(rp, figures, notes)
 
 
-EXPLANATIONS = {
-    "independent_objective_musd": "What the programme costs if each member plans alone, with "
-    "no transfers between members and no joint (ALL) budget.",
-    "coordinated_objective_musd": "What the programme costs when the bloc plans together and "
-    "shares stock.",
-    "value_of_coordination_musd": "What coordinating saves: independent cost minus "
-    "coordinated cost.",
-    "ev_objective_musd": "The cost the plan would promise if the future were the average "
-    "scenario (EV).",
-    "eev_musd": "What a plan made for the average scenario really costs across the "
-    "scenarios (EEV, the best such plan).",
-    "vss_musd": "What planning for uncertainty is worth: EEV minus the stochastic plan's "
-    "cost (VSS).",
-    "ws_musd": "What the programme would cost if we knew in advance which scenario comes "
-    "(wait-and-see, WS).",
-    "evpi_musd": "What perfect foresight would be worth: the stochastic plan's cost minus "
-    "WS (EVPI).",
-}
-ORDER = ["independent_objective_musd", "value_of_coordination_musd", "eev_musd", "vss_musd",
-         "ws_musd", "evpi_musd", "coordinated_objective_musd", "ev_objective_musd"]
-
-
 def add_analysis(results: Results, analysis: Analysis) -> None:
-    """Summary keys and the Analysis sheet (figure, value, unit, plain-language meaning)."""
+    """Summary keys (their meaning followed by how far to trust the figure) and the
+    Analysis sheet (figure, value, unit, status and largest gap of the solves behind
+    it, and its meaning in words)."""
     rows = []
-    for key in ORDER:
-        fig = analysis.figures[key]
+    weight = analysis.rp.instance.settings.risk_weight
+    risk = (f"With the risk weight {weight:g}, each objective here weighs in the CVaR of "
+            "the scenario costs." if weight > 0 else "")
+    for k in ANALYSIS:
+        fig = analysis.figures[k.key]
         value = fig.value if fig.value is not None else "not solved"
-        note = analysis.notes.get(key, "")
-        results.set(key, value, "MUSD", EXPLANATIONS[key])
-        rows.append((key, value, "MUSD", EXPLANATIONS[key] + (" " + note if note else "")))
-    results.tables.insert(0, Table("Analysis", ("figure", "value (MUSD)", "unit", "meaning"),
-                                   rows, {"value (MUSD)": "#,##0.000000"}))
+        meaning = " ".join(w for w in (k.meaning, sentence(fig),
+                                       analysis.notes.get(k.key, ""), risk) if w)
+        results.set(Key(k.key, k.unit, meaning), value)
+        gap = fig.gap if isinstance(fig.value, float) else None  # no number, no gap
+        rows.append((k.key, value, k.unit, fig.status, gap, meaning))
+    results.tables.insert(0, Table(
+        "Analysis", ("figure", "value (MUSD)", "unit", "status", "largest gap", "meaning"),
+        rows, {"value (MUSD)": "#,##0.000000", "largest gap": "0.0000%"}))
 
 
-# =============================================================================== sweeps
-
-SWEEPS = {
-    "budget_scale": "budget scale (x every budget)",
-    "floor_scale": "floor scale (x every price floor)",
-    "risk_weight": "risk weight λ",
-}
-
-
-def swept(instance: Instance, parameter: str, value: float) -> Instance:
-    if parameter == "budget_scale":
-        return instance.scaled(budget=value)
-    if parameter == "floor_scale":
-        return instance.scaled(floor=value)
-    return instance.with_settings(risk_weight=value)
-
-
-def sweep_instance(
-    instance: Instance,
-    parameter: str,
-    values: list[float],
-    *,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    advance: Callable[[float, SolveRun], None] | None = None,
-) -> Table:
-    """One plan per value; the Frontier table (value, objective, first-stage cost,
-    expected scenario and total cost, expected shortage cost, CVaR, units built,
-    status)."""
-    rows = []
-    for value in values:
-        t0 = time.perf_counter()
-        run = solve_instance(swept(instance, parameter, value), time_limit=time_limit,
-                             mip_gap=mip_gap)
-        r = run.results
-        fs, ez = r.value("first_stage_cost_musd"), r.value("expected_scenario_cost_musd")
-        rows.append((
-            value, r.value("objective_musd"), fs, ez,
-            fs + ez if fs is not None and ez is not None else None,
-            r.value("expected_shortage_cost_musd"),
-            r.value("cvar_musd"), r.value("units_built"), run.outcome.status,
-            time.perf_counter() - t0,
-        ))
-        if advance:
-            advance(value, run)
-    musd = "#,##0.000"
-    return Table(
-        "Frontier",
-        (SWEEPS[parameter], "objective (MUSD)", "first-stage cost (MUSD)",
-         "expected scenario cost (MUSD)", "expected total cost (MUSD)",
-         "expected shortage cost (MUSD)", "CVaR (MUSD)", "units built", "status", "seconds"),
-        rows,
-        {"objective (MUSD)": musd, "first-stage cost (MUSD)": musd,
-         "expected scenario cost (MUSD)": musd, "expected total cost (MUSD)": musd,
-         "expected shortage cost (MUSD)": musd,
-         "CVaR (MUSD)": musd, "seconds": "0.0"},
-    )
-
-
-def sweep_results(instance: Instance, parameter: str, frontier: Table) -> Results:
-    status = frontier.columns.index("status")
-    solved = [r for r in frontier.rows if r[status] in ("optimal", "feasible")]
-    summary = [
-        Metric("status", "optimal" if all(r[status] == "optimal" for r in frontier.rows) else
-               ("feasible" if solved else "infeasible")),
-        Metric("sweep", parameter),
-        Metric("runs", len(frontier.rows), "count"),
-        Metric("runs_with_plan", len(solved), "count"),
-    ]
-    if solved:
-        best = min(solved, key=lambda r: r[1])
-        summary += [Metric("best_value", best[0], "", "the swept value with the lowest "
-                                                      "objective"),
-                    Metric("best_objective_musd", best[1], "MUSD")]
-    summary.append(Metric("coordination", instance.settings.coordination))
-    return Results(f"{instance.settings.title}: sweep of {SWEEPS[parameter]}", summary,
-                   [frontier])
-
-
-# =============================================================================== workbooks
+# =============================================================================== workbook
 
 
 def analyze_workbook(input_path, output=None, *, time_limit=None, mip_gap=None,
-                     progress=None, step=None):
-    """``stockpile analyze``: read → validate → RP, variants, EV, EEV, WS → write."""
-    from optimizer.pipeline import check_output_path, default_report_path, load, report_inputs
-    from optimizer.report import write_report
+                     progress=None, step=None, solved=None, jobs=1,
+                     engine=EXTENSIVE_FORM) -> tuple[Analysis, Path]:
+    """``stockpile analyze``: the pipeline's chain with RP, the other coordination mode,
+    EV, EEV and WS between reading and writing."""
 
-    output = output or default_report_path(input_path, "analysis")
-    check_output_path(input_path, output)
-    instance, _ = load(input_path)
-    analysis = analyze_instance(instance, time_limit=time_limit, mip_gap=mip_gap,
-                                progress=progress, step=step)
-    results = analysis.rp.results
-    add_analysis(results, analysis)
-    if analysis.rp.outcome.status == INFEASIBLE:
-        from optimizer.diagnose import diagnose
+    def compute(instance: Instance) -> Analysis:
+        analysis = analyze_instance(instance, time_limit=time_limit, mip_gap=mip_gap,
+                                    progress=progress, step=step, solved=solved, jobs=jobs,
+                                    engine=engine)
+        add_analysis(analysis.results, analysis)
+        return analysis
 
-        results.tables.extend(diagnose(instance).tables)
-    if analysis.rp.outcome.status != "error":
-        write_report(output, results, report_inputs(instance, analysis.rp.outcome))
-    return analysis, output
-
-
-def sweep_workbook(input_path, parameter, values, output=None, *, time_limit=None,
-                   mip_gap=None, advance=None):
-    """``stockpile sweep``: one plan per value, the Frontier sheet with its chart."""
-    from optimizer.pipeline import check_output_path, default_report_path, load, report_inputs
-    from optimizer.report import write_report
-
-    output = output or default_report_path(input_path, f"sweep-{parameter.replace('_', '-')}")
-    check_output_path(input_path, output)
-    instance, _ = load(input_path)
-    frontier = sweep_instance(instance, parameter, values, time_limit=time_limit,
-                              mip_gap=mip_gap, advance=advance)
-    results = sweep_results(instance, parameter, frontier)
-    write_report(output, results, report_inputs(instance, None))
-    return results, output
+    return run_workbook(input_path, output, compute, suffix="analysis")

@@ -13,25 +13,35 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
 from optimizer import __version__
-from optimizer.io import Problem, UnreadableWorkbook, read_instance
-from optimizer.pipeline import (
-    EXAMPLE,
-    EXIT_FAILURE,
-    EXIT_INVALID,
-    EXIT_OK,
-    InvalidInput,
-    SameFile,
-    solve_workbook,
+from optimizer.engines import AUTO_BUNDLE, AutoEngine
+from optimizer.extensive import ExtensiveForm
+from optimizer.io import read_instance
+from optimizer.options import (
+    Engine,
+    EngineOpt,
+    InputArg,
+    JobsOpt,
+    MipGapOpt,
+    OutputOpt,
+    TimeLimitOpt,
+    auto_engine,
+    ph_engine,
+    said,
+    solve_line,
 )
+from optimizer.pipeline import EXAMPLE, InvalidInput, solve_workbook
+from optimizer.run import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_OK
+from optimizer.safe_open import UnreadableWorkbook
+from optimizer.summary import ANALYSIS
+from optimizer.terminal import Phases, err, fmt, out, print_problems, print_run
+from optimizer.xlsx import OutputPathError, check_output
 
 app = typer.Typer(
     name="stockpile",
@@ -42,44 +52,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-InputArg = Annotated[
-    Path | None,
-    typer.Argument(help="Input workbook (.xlsx). Default: the example in inputs/.",
-                   show_default=False),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option("-o", "--output", help="Report path. Default: reports/<input>-report.xlsx."),
-]
-TimeLimitOpt = Annotated[
-    float | None,
-    typer.Option("--time-limit", min=0.0, help="Solver time limit in seconds (overrides "
-                                               "Settings time_limit_s)."),
-]
-MipGapOpt = Annotated[
-    float | None,
-    typer.Option("--mip-gap", min=0.0, help="Relative MIP gap (overrides Settings mip_gap)."),
-]
-
-
-def print_problems(errors: tuple[Problem, ...], warnings: tuple[Problem, ...]) -> None:
-    for p in errors:
-        err.print(f"[red]error[/red]   {p}", markup=True, soft_wrap=True)
-    for p in warnings:
-        err.print(f"[yellow]warning[/yellow] {p}", markup=True, soft_wrap=True)
-    err.print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
-
-
-def _fmt(value, digits: int = 6) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return str(value)
-
 
 @app.command()
 def validate(
@@ -87,7 +59,7 @@ def validate(
 ) -> None:
     """Check a workbook and print every problem with its cell (exit 0 clean, 1 problems).
 
-    Example: stockpile validate inputs/us_mexico.xlsx
+    Example: stockpile validate inputs/north_america.xlsx
     """
     try:
         result = read_instance(input)
@@ -118,6 +90,11 @@ def template(
     """
     from optimizer.template import write_template
 
+    try:
+        check_output(path, "template path")
+    except OutputPathError as exc:
+        err.print(f"error   {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
     if path.exists() and not force:
         err.print(f"error   {path} exists; not overwritten (use --force to replace it)")
         raise typer.Exit(EXIT_INVALID)
@@ -125,54 +102,16 @@ def template(
     out.print(f"wrote {path}: fill the sheets, then `stockpile validate {path}`")
 
 
-class Engine(StrEnum):
-    ef = "ef"
-    ph = "ph"
-
-
-def _solve_ph(input: Path, output, time_limit, ranks: int, bundle, rel_gap: float,
+def _solve_ph(input: Path, output, time_limit, mip_gap, ranks: int, bundle, rel_gap: float,
               lagrangian: bool) -> None:
     """``solve --engine ph``: progressive hedging under MPI, the same report."""
-    from optimizer.ph import solve_workbook_ph
-
     out.print(f"stockpile {__version__}: progressive hedging on {input} ({ranks} ranks"
               + (f", bundles of {bundle}" if bundle else "") + ")")
-    t0 = time.perf_counter()
-
-    def on_line(line: str) -> None:
-        line = line.rstrip()
-        if line:
-            out.print(f"  {time.perf_counter() - t0:7.1f} s  {line}", markup=False)
-
-    run, path = _handle_input_errors(lambda: solve_workbook_ph(
-        input, output, ranks=ranks, bundle=bundle, rel_gap=rel_gap, time_limit=time_limit,
-        lagrangian=lagrangian, on_line=on_line))
-    _print_run(run, path)
+    engine = ph_engine(ranks, bundle, rel_gap, lagrangian)
+    run, path = _handle_input_errors(lambda: solve_workbook(
+        input, output, engine=engine, time_limit=time_limit, mip_gap=mip_gap))
+    print_run(run, path)
     raise typer.Exit(run.exit_code)
-
-
-class _Phases:
-    """Terminal progress: phases with their times, live solver progress."""
-
-    def __init__(self, console: Console):
-        self.console = console
-        self.status = None
-        self.last = 0.0
-
-    def phase(self, name: str, seconds: float) -> None:
-        self.console.print(f"  {name:<18} {seconds:8.2f} s")
-
-    def progress(self, event) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.5:
-            return
-        self.last = now
-        if self.status is not None:
-            gap = "-" if event.gap is None else f"{100 * event.gap:.3f} %"
-            self.status.update(
-                f"solving: {event.seconds:6.1f} s  plan {_fmt(event.incumbent, 3)}  "
-                f"bound {_fmt(event.bound, 3)}  gap {gap}  nodes {event.nodes}"
-            )
 
 
 @app.command()
@@ -181,40 +120,52 @@ def solve(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
-    engine: Annotated[Engine, typer.Option(
-        "--engine", help="ef: the extensive form in one HiGHS solve (exact); ph: progressive "
-                         "hedging with mpi-sppy under MPI, for many scenarios.")] = Engine.ef,
-    ranks: Annotated[int, typer.Option("--ranks", min=1, help="MPI ranks for --engine ph "
-                                                              "(default 2).")] = 2,
+    engine: EngineOpt = Engine.auto,
+    ranks: Annotated[int, typer.Option("--ranks", min=1, help="MPI ranks for progressive "
+                                                              "hedging (default 2).")] = 2,
     bundle: Annotated[int | None, typer.Option(
-        "--bundle", min=2, help="Scenarios per bundle for --engine ph.")] = None,
+        "--bundle", min=2, help="Scenarios per bundle for progressive hedging (default: "
+                                "none with --engine ph, about 10 when auto chooses it).")
+    ] = None,
     rel_gap: Annotated[float, typer.Option(
-        "--rel-gap", min=0.0, help="Relative gap at which PH stops (--engine ph).")] = 0.01,
+        "--rel-gap", min=0.0, help="Relative gap at which progressive hedging stops; the "
+                                   "status is optimal only within --mip-gap.")] = 0.01,
     lagrangian: Annotated[bool, typer.Option(
         "--lagrangian/--no-lagrangian",
-        help="Run the Lagrangian lower-bound spoke beside the PH hub (--engine ph). With "
-             "bundles, the bundles' own bound is often as good and the hub gets every "
-             "rank.")] = True,
+        help="Run the Lagrangian lower-bound spoke beside the PH hub. With bundles, the "
+             "bundles' own bound is often as good and the hub gets every rank.")] = True,
 ) -> None:
     """Validate, build, solve and write the report.
 
-    Example: stockpile solve inputs/us_mexico.xlsx -o reports/plan.xlsx --mip-gap 1e-4
+    Example: stockpile solve inputs/north_america.xlsx -o reports/plan.xlsx --mip-gap 1e-4
 
     Many scenarios: stockpile solve big.xlsx --engine ph --ranks 2 --bundle 10 --no-lagrangian
     """
     input = input or EXAMPLE
+    _check_output(input, output)
     if engine == Engine.ph:
-        _solve_ph(input, output, time_limit, ranks, bundle, rel_gap, lagrangian)
+        _solve_ph(input, output, time_limit, mip_gap, ranks, bundle, rel_gap, lagrangian)
         return
-    phases = _Phases(out)
+    phases = Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
+    chosen = ExtensiveForm() if engine == Engine.ef else AutoEngine(
+        ph=ph_engine(ranks, bundle or AUTO_BUNDLE, rel_gap, lagrangian), on_choice=said)
     with out.status("solving…") as status:
         phases.status = status
         run, path = _handle_input_errors(lambda: solve_workbook(
-            input, output, time_limit=time_limit, mip_gap=mip_gap,
+            input, output, engine=chosen, time_limit=time_limit, mip_gap=mip_gap,
             progress=phases.progress, on_phase=phases.phase))
-    _print_run(run, path)
+    print_run(run, path)
     raise typer.Exit(run.exit_code)
+
+
+def _check_output(input: Path, output: Path | None) -> None:
+    """An output path that cannot take the report is invalid input: one line, exit 1,
+    before anything is shown, read or solved (the pipeline checks the default path)."""
+    from optimizer.pipeline import check_output_path
+
+    if output is not None:
+        _handle_input_errors(lambda: check_output_path(input, output))
 
 
 def _handle_input_errors(func):
@@ -226,8 +177,8 @@ def _handle_input_errors(func):
     except InvalidInput as exc:
         print_problems(exc.errors, exc.warnings)
         err.print("nothing was solved; fix the workbook and run again")
-    except SameFile as exc:
-        err.print(f"error   {exc}")
+    except OutputPathError as exc:  # checked before anything is read or solved
+        err.print(f"error   {exc}", markup=False)
     except KeyboardInterrupt:
         err.print("interrupted: the solver was stopped and nothing was written")
         raise typer.Exit(130) from None
@@ -240,34 +191,138 @@ def analyze(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Solve the plan and answer the planner's questions: value of coordination, VSS and
-    EVPI (writes an Analysis sheet and six Summary keys).
+    EVPI (writes an Analysis sheet and six Summary keys). The solves are independent and
+    run --jobs at a time, one line each as it finishes.
 
-    Example: stockpile analyze inputs/us_mexico.xlsx -o reports/us_mexico-analysis.xlsx
+    Example: stockpile analyze inputs/north_america.xlsx -o reports/north_america-analysis.xlsx
     """
-    from optimizer.analysis import ORDER, analyze_workbook
+    from optimizer.analysis import analyze_workbook
 
     input = input or EXAMPLE
+    _check_output(input, output)
     out.print(f"stockpile {__version__}: analysing {input}")
     t0 = time.perf_counter()
     with out.status("analysing…") as status:
-        phases = _Phases(out)
+        phases = Phases(out)
         phases.status = status
+        running: list[str] = []
 
         def step(name):
-            out.print(f"  {time.perf_counter() - t0:7.1f} s  {name}")
-            status.update(name)
+            running.append(name)
+            status.update("solving: " + "; ".join(running))
+
+        def solved(name, outcome, seconds):
+            running.remove(name)
+            status.update("solving: " + "; ".join(running) if running else "writing…")
+            out.print(f"  {time.perf_counter() - t0:7.1f} s  "
+                      f"{solve_line(name, outcome, seconds)}", markup=False)
 
         analysis, path = _handle_input_errors(lambda: analyze_workbook(
             input, output, time_limit=time_limit, mip_gap=mip_gap,
-            progress=phases.progress, step=step))
-    _print_run(analysis.rp, path)
-    table = RichTable(title="Analysis (MUSD)", show_header=False, box=None)
-    for key in ORDER:
-        table.add_row(key, _fmt(analysis.figures[key].value))
-    out.print(table)
+            progress=phases.progress, step=step, solved=solved, jobs=jobs,
+            engine=auto_engine()))
+    print_run(analysis.rp, path)
+    from optimizer.figures import remark
+
+    out.print("Analysis (MUSD)")
+    for k in ANALYSIS:  # one line each, the remark never wrapped away from its figure
+        fig = analysis.figures[k.key]
+        value = fmt(fig.value if fig.value is not None else "not solved")
+        out.print(f"  {k.key:<28} {value:>18}  {remark(fig)}".rstrip(), markup=False)
     raise typer.Exit(analysis.rp.exit_code)
+
+
+def _coalition_columns() -> tuple:
+    """The coalitions progress bar: what is solving, the bar, done of all, times."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("coalitions"), TimeElapsedColumn(), TextColumn("left"),
+            TimeRemainingColumn())
+
+
+@app.command()
+def coalitions(
+    input: InputArg = None,
+    output: OutputOpt = None,
+    members: Annotated[str | None, typer.Option(
+        "--members", help="Comma-separated member ids to play (default: every member of the "
+                          "workbook; at most 10). The others are outside every coalition.")
+    ] = None,
+    time_limit: TimeLimitOpt = None,
+    mip_gap: MipGapOpt = None,
+    jobs: JobsOpt = None,
+) -> None:
+    """Solve every coalition of the members and answer who should be in the bloc: each
+    member's stand-alone cost, its fair (Shapley) share of the savings, whether any group
+    would rather leave, and whose joining saves the most.
+
+    Example: stockpile coalitions inputs/us_mexico.xlsx -o reports/us_mexico-coalitions.xlsx
+    """
+    from rich.progress import Progress
+
+    from optimizer.coalitions import CoalitionRequest, coalitions_workbook
+
+    input = input or EXAMPLE
+    _check_output(input, output)
+    listed = None if members is None else members.split(",")
+    out.print(f"stockpile {__version__}: coalitions of {input}")
+    with Progress(*_coalition_columns(), console=out, transient=True) as bar:
+        task = bar.add_task("reading the workbook", total=None)
+
+        current = {"name": "", "last": 0.0}
+
+        def on_start(i, total, name):
+            current["name"] = name
+            bar.update(task, total=total, description=f"solving {name}")
+
+        def progress(event):
+            now = time.monotonic()
+            if now - current["last"] >= 0.5:
+                current["last"] = now
+                gap = "" if event.gap is None else f", gap {100 * event.gap:.2f} %"
+                bar.update(task, description=f"solving {current['name']}: "
+                                             f"{event.seconds:.0f} s{gap}")
+
+        def on_solved(solve, savings):
+            cost = "-" if solve.cost is None else f"{solve.cost:,.6f} MUSD"
+            saved = "" if savings is None or len(solve.coalition) == 1 else \
+                f", saves {savings:,.6f} MUSD"
+            bar.console.print(f"  {solve.name:<24} {solve.status:<10} cost {cost}{saved} "
+                              f"({solve.seconds:.1f} s)", markup=False)
+            bar.advance(task)
+
+        def run():
+            try:
+                return coalitions_workbook(input, output, members=listed, time_limit=time_limit,
+                                           mip_gap=mip_gap, progress=progress, jobs=jobs,
+                                           engine=auto_engine(),
+                                           on_start=on_start, on_solved=on_solved)
+            except CoalitionRequest as exc:
+                err.print(f"error   {exc}", markup=False)
+                raise typer.Exit(EXIT_INVALID) from None
+
+        result, path = _handle_input_errors(run)
+    table = RichTable(title="Shares (MUSD)", box=None)
+    shares = result.results.table("Shares")
+    for name in shares.columns:
+        table.add_column(name, justify="left" if name == "member" else "right")
+    for row in shares.rows:
+        table.add_row(*(fmt(v) for v in row))
+    out.print(table)
+    for sentence in result.results.table("Stability").column("finding"):
+        out.print(sentence, markup=False)
+    out.print(f"report: {path}")
+    raise typer.Exit(result.exit_code)
 
 
 def _values(text: str) -> list[float]:
@@ -294,15 +349,16 @@ def sweep(
     output: OutputOpt = None,
     time_limit: TimeLimitOpt = None,
     mip_gap: MipGapOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Solve one plan per value of a budget scale, price-floor scale or risk weight and
     write a Frontier sheet with a chart.
 
-    Example: stockpile sweep inputs/us_mexico.xlsx --risk-weight 0,0.25,0.5,0.75,1
+    Example: stockpile sweep inputs/north_america.xlsx --risk-weight 0,0.25,0.5,0.75,1
     """
     from rich.progress import Progress
 
-    from optimizer.analysis import sweep_workbook
+    from optimizer.sweeps import sweep_workbook
 
     chosen = [(name, text) for name, text in (("budget_scale", budget_scale),
                                               ("floor_scale", floor_scale),
@@ -319,19 +375,21 @@ def sweep(
         err.print(f"error   --{parameter.replace('_', '-')}: found {text!r}; expected values >= 0")
         raise typer.Exit(EXIT_INVALID)
     input = input or EXAMPLE
+    _check_output(input, output)
     with Progress(console=out, transient=False) as bar:
         task = bar.add_task(f"sweep {parameter}", total=len(values))
 
         def advance(value, run):
             bar.console.print(f"  {parameter} = {value:g}: {run.outcome.status}, objective "
-                              f"{_fmt(run.outcome.objective, 3)} MUSD")
+                              f"{fmt(run.outcome.objective, 3)} MUSD")
             bar.advance(task)
 
-        results, path = _handle_input_errors(lambda: sweep_workbook(
+        swept, path = _handle_input_errors(lambda: sweep_workbook(
             input, parameter, values, output, time_limit=time_limit, mip_gap=mip_gap,
-            advance=advance))
+            advance=advance, jobs=jobs, engine=auto_engine()))
+    out.print(swept.results.value("finding"), markup=False)
     out.print(f"report: {path}")
-    raise typer.Exit(EXIT_OK if results.value("runs_with_plan") else 2)
+    raise typer.Exit(EXIT_OK if swept.results.value("runs_with_plan") else EXIT_INFEASIBLE)
 
 
 @app.command()
@@ -348,7 +406,7 @@ def sample(
     """Turn the Risks sheet (a risk register) into N equally likely sampled scenarios,
     written as an ordinary input workbook.
 
-    Example: stockpile sample inputs/us_mexico.xlsx --scenarios 1000 --seed 7 -o big.xlsx
+    Example: stockpile sample inputs/north_america.xlsx --scenarios 1000 --seed 7 -o big.xlsx
     """
     from optimizer.pipeline import check_output_path, load
     from optimizer.sample import write_sample
@@ -356,7 +414,7 @@ def sample(
     output = output or input.with_name(f"{input.stem}-sampled-{scenarios}.xlsx")
 
     def run():
-        check_output_path(input, output)
+        check_output_path(input, output, "sampled workbook path")
         return load(input)
 
     instance, _ = _handle_input_errors(run)
@@ -370,36 +428,6 @@ def sample(
     path = write_sample(input, instance, scenarios, seed, output)
     out.print(f"wrote {path}: {scenarios} equally likely scenarios from "
               f"{len({r.risk for r in instance.risks})} risks (seed {seed})")
-
-
-def _print_run(run, path: Path) -> None:
-    o = run.outcome
-    r = run.results
-    diagnosis = r.table("Diagnosis")
-    table = RichTable(title="Summary", show_header=False, box=None)
-    for key in ("status", "objective_musd", "best_bound_musd", "mip_gap",
-                "first_stage_cost_musd", "expected_scenario_cost_musd", "cvar_musd",
-                "expected_shortage_t", "units_built", "capex_committed_musd"):
-        table.add_row(key, _fmt(r.value(key)))
-    out.print(table)
-    inv = r.table("Investments")
-    if inv and inv.rows:
-        out.print("Projects to fund:")
-        for row in inv.rows[:10]:
-            out.print(f"  {row[0]}: {row[5]} unit(s) from {row[6]} ({row[4]}, sponsor {row[3]})")
-    for warning in o.warnings:
-        err.print(f"warning: {warning}")
-    if o.status == "feasible":
-        err.print(f"warning: stopped at a limit ({o.termination}) with a plan; gap "
-                  f"{_fmt(o.gap)}")
-    if o.status == "infeasible":
-        err.print("infeasible: the workbook's requirements cannot all be met together")
-        for row in diagnosis.rows if diagnosis else []:
-            err.print(f"  {row[-1]}")
-    if o.status == "error":
-        err.print(f"error   no plan: {o.no_plan_reason}")
-        return
-    out.print(f"report: {path}")
 
 
 def main() -> None:

@@ -1,28 +1,38 @@
-"""The whole chain in one place: read → validate → build → solve → extract → write.
+"""The whole chain in one place: read → validate → build → solve (engine chosen inside) →
+results → diagnose if infeasible → write.
 
-:func:`solve_workbook` is what ``stockpile solve`` runs; each step is a function of its
-own module, and this file shows their order on one screen.
+:func:`run_workbook` is that chain for every command: ``solve``, ``analyze`` and
+``sweep`` differ only in what they compute between reading and writing
+(:func:`solve_workbook` here; :func:`optimizer.analysis.analyze_workbook` and
+:func:`optimizer.analysis.sweep_workbook`), and every solve goes through
+:func:`solve_instance`, whose engine (the extensive form, or progressive hedging) builds,
+solves and extracts the results. Each step is a function of its own module.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol, TypeVar
 
-from models.factors import scenario_data
-from models.index import ModelIndex
-from models.stockpile import build_model, first_stage_plan
+from instance import Instance
 from optimizer import __version__
-from optimizer.data import Instance
-from optimizer.io import Problem, read_instance
+from optimizer.diagnose import diagnose
+from optimizer.extensive import ExtensiveForm
+from optimizer.io import read_instance
+from optimizer.ph.engine import ProgressiveHedging
 from optimizer.report import write_report
-from optimizer.results import Results, empty_results, extract
-from optimizer.solve import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL, SolveOutcome, solve_model
+from optimizer.results import Results
+from optimizer.run import SolveRun
+from optimizer.solve import ERROR, INFEASIBLE, SolveOutcome
+from optimizer.tables import Problem
+from optimizer.xlsx import OutputPathError, check_output
 
-# Exit codes of WORKBOOK.md
-EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_FAILURE = 0, 1, 2, 3
-EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "us_mexico.xlsx"
+EXAMPLE = Path(__file__).resolve().parent.parent / "inputs" / "north_america.xlsx"
+
+Engine = ExtensiveForm | ProgressiveHedging
+EXTENSIVE_FORM = ExtensiveForm()
 
 
 class InvalidInput(Exception):
@@ -34,7 +44,7 @@ class InvalidInput(Exception):
         self.warnings = warnings
 
 
-class SameFile(Exception):
+class SameFile(OutputPathError):
     """The report would overwrite the input."""
 
 
@@ -43,8 +53,10 @@ def default_report_path(input_path: Path, suffix: str = "report") -> Path:
     return Path("reports") / f"{input_path.stem}-{suffix}.xlsx"
 
 
-def check_output_path(input_path: Path, output: Path) -> None:
-    """The report may never be the input file."""
+def check_output_path(input_path: Path, output: Path, what: str = "report path") -> None:
+    """Before any reading or solving: ``output`` can take a workbook
+    (:func:`optimizer.xlsx.check_output`) and is not the input file."""
+    check_output(output, what)
     if output.resolve() == input_path.resolve() or (
         output.exists() and input_path.exists() and output.samefile(input_path)
     ):
@@ -59,63 +71,18 @@ def load(path: Path) -> tuple[Instance, tuple[Problem, ...]]:
     return result.instance, result.warnings
 
 
-@dataclass
-class SolveRun:
-    """The outcome of one solve of a workbook, for the terminal and the report."""
-
-    instance: Instance
-    outcome: SolveOutcome
-    results: Results
-    build_seconds: float
-    plan: dict = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        if self.outcome.status in (OPTIMAL, FEASIBLE):
-            return EXIT_OK
-        if self.outcome.status == INFEASIBLE:
-            return EXIT_INFEASIBLE
-        return EXIT_FAILURE
-
-
 def solve_instance(
     instance: Instance,
     *,
+    engine: Engine = EXTENSIVE_FORM,
     time_limit: float | None = None,
     mip_gap: float | None = None,
     progress=None,
     on_phase=None,
 ) -> SolveRun:
-    """Build, solve and extract one instance (no files)."""
-    st = instance.settings
-    phase = on_phase or (lambda name, seconds: None)
-    t0 = time.perf_counter()
-    ix = ModelIndex(instance)
-    scenarios = scenario_data(instance)
-    model = build_model(instance, scenarios, index=ix)
-    build_seconds = time.perf_counter() - t0
-    phase("build", build_seconds)
-    outcome = solve_model(
-        model,
-        time_limit=st.time_limit_s if time_limit is None else time_limit,
-        mip_gap=st.mip_gap if mip_gap is None else mip_gap,
-        progress=progress,
-    )
-    phase("solve", outcome.handoff_seconds + outcome.solve_seconds)
-    solve_seconds = outcome.handoff_seconds + outcome.solve_seconds
-    if outcome.has_plan:
-        results = extract(
-            model, ix, scenarios, status=outcome.status, objective=outcome.objective,
-            bound=outcome.bound, gap=outcome.gap, build_seconds=build_seconds,
-            solve_seconds=solve_seconds,
-        )
-        results.set("engine", "ef", "", "extensive form, one HiGHS solve")
-        plan = first_stage_plan(model)
-    else:
-        results = empty_results(instance, status=outcome.status, build_seconds=build_seconds,
-                                solve_seconds=solve_seconds, bound=outcome.bound)
-        plan = {}
-    return SolveRun(instance, outcome, results, build_seconds, plan)
+    """Build → solve → results for one instance (no files), by ``engine``."""
+    return engine.solve(instance, time_limit=time_limit, mip_gap=mip_gap, progress=progress,
+                        on_phase=on_phase)
 
 
 def report_inputs(instance: Instance, outcome: SolveOutcome | None) -> list[tuple[str, object]]:
@@ -150,31 +117,71 @@ def report_inputs(instance: Instance, outcome: SolveOutcome | None) -> list[tupl
     return rows
 
 
-def solve_workbook(
+class Computed(Protocol):
+    """What a command computes from an instance: the report's results, the outcome of its
+    main solve (``None`` when there is none, as for a sweep), rows it adds to the Inputs
+    sheet, and whether its report is written even when the main solve ended in error
+    (when the report holds more than that solve)."""
+
+    @property
+    def results(self) -> Results: ...
+
+    @property
+    def outcome(self) -> SolveOutcome | None: ...
+
+    extra_inputs: tuple[tuple[str, object], ...]
+    report_on_error: bool
+
+
+C = TypeVar("C", bound=Computed)
+
+
+def run_workbook(
     input_path: Path,
-    output: Path | None = None,
+    output: Path | None,
+    compute: Callable[[Instance], C],
     *,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    progress=None,
+    suffix: str = "report",
     on_phase=None,
-) -> tuple[SolveRun, Path]:
-    """``stockpile solve``: read → validate → build → solve → extract → write."""
-    output = output or default_report_path(input_path)
+) -> tuple[C, Path]:
+    """Read → validate → ``compute`` (build → solve → results) → diagnose if the main
+    solve is infeasible → write the report (not when it ended in error, unless the
+    computation says its report holds more). The report goes to ``output`` or
+    ``reports/<input name>-<suffix>.xlsx``, never over the input."""
+    output = output or default_report_path(input_path, suffix)
     check_output_path(input_path, output)
     t0 = time.perf_counter()
     instance, _warnings = load(input_path)
     if on_phase:
         on_phase("read and validate", time.perf_counter() - t0)
-    run = solve_instance(instance, time_limit=time_limit, mip_gap=mip_gap, progress=progress,
-                         on_phase=on_phase)
-    if run.outcome.status == INFEASIBLE:
-        from optimizer.diagnose import diagnose
-
-        run.results.tables.extend(diagnose(instance).tables)
+    computed = compute(instance)
+    outcome = computed.outcome
+    if outcome is not None and outcome.status == INFEASIBLE:
+        computed.results.tables.extend(diagnose(instance).tables)
     t1 = time.perf_counter()
-    if run.outcome.status != ERROR:
-        write_report(output, run.results, report_inputs(instance, run.outcome))
+    if outcome is None or outcome.status != ERROR or computed.report_on_error:
+        inputs = report_inputs(instance, outcome) + list(computed.extra_inputs)
+        write_report(output, computed.results, inputs)
     if on_phase:
         on_phase("write", time.perf_counter() - t1)
-    return run, output
+    return computed, output
+
+
+def solve_workbook(
+    input_path: Path,
+    output: Path | None = None,
+    *,
+    engine: Engine = EXTENSIVE_FORM,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    progress=None,
+    on_phase=None,
+) -> tuple[SolveRun, Path]:
+    """``stockpile solve``: the chain of :func:`run_workbook` with one solve."""
+    return run_workbook(
+        input_path, output,
+        lambda instance: solve_instance(instance, engine=engine, time_limit=time_limit,
+                                        mip_gap=mip_gap, progress=progress,
+                                        on_phase=on_phase),
+        on_phase=on_phase,
+    )

@@ -1,114 +1,208 @@
-"""Writing the Excel report from plain :class:`~optimizer.results.Results` (no Pyomo here).
+"""Writing the Excel report from plain :class:`~optimizer.sheets.Results` (no Pyomo here).
 
-Every report (``solve``, ``analyze``, ``sweep``) shares one look: Summary first (metric,
-value, unit, meaning), then plain tables with a bold frozen header row, units in the
-headers, number formats, fitted widths, and native Excel charts where they help.
+Every report (``solve``, ``analyze``, ``coalitions``, ``sweep``) shares one look. A plan's
+report opens on the Overview (:mod:`optimizer.overview`), then Summary (metric, value,
+unit, meaning), then WORKBOOK.md's sheets in its order (:data:`ORDER`), then any further
+sheets (Costs, Diagnosis, Analysis, a coalition game's), and the data the charts draw
+from last. Each table has a bold frozen header row that names its unit, number formats by
+unit (:func:`number_format`), fitted widths, and native Excel charts where they help
+(:mod:`optimizer.charts`). Every sheet prints landscape, fitted to the page width, with
+its header row repeated on every page.
 
-Safety: text is always written as text (a value from the input that starts with ``=``,
-``+``, ``-`` or ``@`` never becomes a formula), and the file is written to a temporary
-file in the target folder and moved into place, so an interrupted run never leaves a
-half-written report.
+Safety (:mod:`optimizer.xlsx`): text is always written as text (a value from the input
+that starts with ``=``, ``+``, ``-`` or ``@`` never becomes a formula), and the file is
+written to a temporary file in the target folder and moved into place, so an interrupted
+run never leaves a half-written report.
 """
 
 from __future__ import annotations
 
-import contextlib
+import math
 import os
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from optimizer.results import Results, Table
+from optimizer.charts import CHART_DATA, add_charts
+from optimizer.overview import Block, is_plan_report, overview
+from optimizer.pages import print_setup
+from optimizer.plan_tables import ALL_MEMBERS
+from optimizer.sheets import FIGURE, MUSD, SHARE, TONNES, Results, Table
+from optimizer.xlsx import header_row, put, save_atomically, style_header
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+ORDER = ("Summary", "Investments", "Not funded", "Screened", "Stockpiles", "Flows", "Imports",
+         "Limits", "Scenarios", "Shortfalls", "Budgets", "Members", "Inputs")
+"""WORKBOOK.md's sheets after the Overview, in its order (with Imports, Flows' imports by
+origin, beside Flows); any other sheet follows."""
+
+EMPTY = {
+    "Investments": "None: the plan funds no project.",
+    "Not funded": "None: the plan funds every eligible project.",
+    "Screened": "None: every project is eligible.",
+    "Limits": "None: no limit binds; raising any would save nothing.",
+    "Shortfalls": "None: every scenario meets all demand.",
+    "Budgets": "None: the workbook sets no budget.",
+    "Stockpiles": "None: the workbook has no stockpile.",
+    "Imports": "None: nothing is imported.",
+}
+"""What an empty sheet says in its first row."""
 TITLE_FONT = Font(bold=True, size=14)
+HEADING_FONT = Font(bold=True, size=12, color="1F4E78")
+BOLD = Font(bold=True)
 ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")
 WARN_FILL = PatternFill("solid", fgColor="FFE699")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
-MAX_STOCK_CHARTS = 24
-SUMMARY_FORMATS = {"MUSD": "#,##0.000000", "t": "#,##0.000", "fraction": "0.000000",
-                   "s": "0.00", "count": "0"}
+SUMMARY_FORMATS = {"MUSD": "#,##0.000", "t": "#,##0.000", "fraction": "0.000%",
+                   "s": "#,##0.00", "count": "#,##0"}
 
 
-def put(ws, row: int, col: int, value, number_format: str | None = None):
-    """Write one cell; text is forced to be text (never a formula)."""
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-    elif isinstance(value, float) and value != value:  # NaN: leave blank
-        cell.value = None
-    else:
-        cell.value = value
-    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.number_format = number_format
-    return cell
+def number_format(unit: str | None, value, column_max: float = 0.0) -> str | None:
+    """The Excel format of a cell by its column's unit: MUSD with one decimal, or three
+    where the column's figures are small (below 100); tonnes (and figures of mixed
+    units) with thousands separators, whole from 100 up, with up to three decimals below;
+    shares as percentages. Any other format is used as it is."""
+    if unit == MUSD:
+        return "#,##0.000" if column_max < 100 else "#,##0.0"
+    if unit in (TONNES, FIGURE):
+        if not isinstance(value, int | float) or abs(value) < 5e-4 or abs(value) >= 100:
+            return "#,##0"
+        return "#,##0.0##"
+    if unit == SHARE:
+        return "0.0%"
+    return unit
 
 
-def _header(ws, columns: Iterable[str], row: int = 1) -> None:
-    for j, name in enumerate(columns, start=1):
-        cell = put(ws, row, j, name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+def _column_max(table: Table, name: str) -> float:
+    return max((abs(v) for v in table.column(name) if isinstance(v, int | float)), default=0.0)
 
 
-def _fit_widths(ws, min_width: int = 8, max_width: int = 60) -> None:
+def _shown(value) -> str:
+    """About what a cell shows, for its width."""
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
+    return str(value)
+
+
+def _fit_widths(ws, *, first_row: int = 1, header_rows: set[int] | None = None,
+                skip: set[int] | None = None, min_width: int = 8, max_width: int = 60,
+                header_cap: int = 12) -> None:
+    """Column widths from the shown values (rows in ``skip`` not counted); a header (row
+    1, or the rows in ``header_rows``) wider than ``header_cap`` wraps instead."""
+    headers = header_rows or {1}
     widths: dict[int, int] = {}
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(min_row=first_row):
         for cell in row:
-            if cell.value is None:
+            if cell.value is None or cell.row in (skip or ()):
                 continue
-            if isinstance(cell.value, float):
-                text = f"{cell.value:,.3f}"
-            else:
-                text = str(cell.value)
-            widths[cell.column] = max(widths.get(cell.column, 0), len(text) + 2)
+            width = len(_shown(cell.value)) + 2
+            if cell.row in headers:
+                width = min(width, header_cap)
+            widths[cell.column] = max(widths.get(cell.column, 0), width)
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = max(min_width, min(max_width, width))
 
 
+def _lines(text: str, width: float | None, *, bold: bool = False) -> int:
+    """Lines ``text`` takes wrapped word by word in a column ``width`` characters wide
+    (a character of text is a little narrower than the digit a width counts, unless
+    bold)."""
+    room = max(1.0, (width or 8.43) * (0.9 if bold else 1.15))
+    lines, used = 1, 0.0
+    for word in text.split():
+        if used and used + 1 + len(word) > room:  # the word starts a new line
+            lines, used = lines + 1, 0.0
+        if len(word) > room:  # a word longer than a line takes lines of its own
+            lines += math.ceil(len(word) / room) - 1
+            used = room
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
+
+
+def _wrap(ws, cells) -> None:
+    """The text of ``cells`` (row, column) wraps where wider than its column, and each
+    row is made as tall as its lines need (neither Excel nor LibreOffice sizes the rows
+    of a written file by itself)."""
+    tallest: dict[int, int] = {}
+    for i, j in cells:
+        cell = ws.cell(row=i, column=j)
+        lines = _lines(str(cell.value), ws.column_dimensions[get_column_letter(j)].width,
+                       bold=bool(cell.font and cell.font.b))
+        if lines > 1:
+            cell.alignment = Alignment(wrap_text=True, horizontal=cell.alignment.horizontal,
+                                       vertical=cell.alignment.vertical or "top")
+            tallest[i] = max(tallest.get(i, 1), lines)
+    for i, lines in tallest.items():
+        ws.row_dimensions[i].height = 15 * lines
+        for cell in ws[i]:  # the row's other cells at the top too (a header stays put)
+            cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text,
+                                       horizontal=cell.alignment.horizontal,
+                                       vertical=cell.alignment.vertical or "top")
+
+
+def _align_headers(ws, top: int, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """The header of a column of numbers sits right, over its figures."""
+    for j in range(len(columns)):
+        values = [row[j] for row in rows if row[j] is not None and row[j] != ""]
+        if values and all(isinstance(v, int | float) for v in values):
+            cell = ws.cell(row=top, column=j + 1)
+            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="right")
+
+
+def _text_cells(table: Table, top: int = 1) -> list[tuple[int, int]]:
+    """The header cells and the text cells of ``table`` written from row ``top``."""
+    cells = [(top, j) for j in range(1, len(table.columns) + 1)]
+    cells += [(top + i, j) for i, row in enumerate(table.rows, start=1)
+              for j, value in enumerate(row, start=1) if isinstance(value, str)]
+    return cells
+
+
 def write_summary(ws, results: Results) -> None:
-    put(ws, 1, 1, "metric")
-    put(ws, 1, 2, "value")
-    put(ws, 1, 3, "unit")
-    put(ws, 1, 4, "meaning")
-    _header(ws, ("metric", "value", "unit", "meaning"))
+    header_row(ws, ("metric", "value", "unit", "meaning"))
     for i, metric in enumerate(results.summary, start=2):
         put(ws, i, 1, metric.key)
         put(ws, i, 2, metric.value, SUMMARY_FORMATS.get(metric.unit))
         put(ws, i, 3, metric.unit)
         put(ws, i, 4, metric.note)
+        for j in (1, 2, 3):
+            ws.cell(row=i, column=j).alignment = Alignment(vertical="top")
         if metric.key == "status":
             good = metric.value in ("optimal", "feasible")
             ws.cell(row=i, column=2).fill = GOOD_FILL if good else ALERT_FILL
-            ws.cell(row=i, column=2).font = Font(bold=True)
+            ws.cell(row=i, column=2).font = BOLD
     top = len(results.summary) + 3
     put(ws, top, 1, results.title).font = TITLE_FONT
-    ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 20
-    ws.column_dimensions["C"].width = 10
-    ws.column_dimensions["D"].width = 60
+    for letter, width in zip("ABCD", (34, 20, 10, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    _wrap(ws, [(i, 4) for i in range(2, len(results.summary) + 2)])
+    print_setup(ws)
 
 
 def write_table(ws, table: Table) -> None:
-    _header(ws, table.columns)
-    formats = [table.formats.get(c) for c in table.columns]
+    header_row(ws, table.columns)
+    units = [table.formats.get(c) for c in table.columns]
+    peaks = [_column_max(table, c) if u == MUSD else 0.0
+             for c, u in zip(table.columns, units, strict=True)]
     for i, row in enumerate(table.rows, start=2):
         for j, value in enumerate(row, start=1):
-            put(ws, i, j, value, formats[j - 1])
+            put(ws, i, j, value, number_format(units[j - 1], value, peaks[j - 1]))
+        if row and row[0] == ALL_MEMBERS:
+            for j in range(1, len(row) + 1):
+                ws.cell(row=i, column=j).font = BOLD
     if not table.rows:
-        put(ws, 2, 1, "(none)")
+        put(ws, 2, 1, EMPTY.get(table.name, "(none)"))
     _fit_widths(ws)
+    if table.columns == ("note",):
+        ws.column_dimensions["A"].width = 120
+    _align_headers(ws, 1, table.columns, table.rows)
+    _wrap(ws, _text_cells(table))
+    if table.note:  # under the table, after fitting: it runs on over the empty cells
+        put(ws, len(table.rows) + 3, 1, table.note).font = Font(bold=True)
     _highlight(ws, table)
+    print_setup(ws)
 
 
 def _highlight(ws, table: Table) -> None:
@@ -117,14 +211,13 @@ def _highlight(ws, table: Table) -> None:
     if n == 0:
         return
     cols = {name: get_column_letter(j) for j, name in enumerate(table.columns, start=1)}
-    if table.name == "Shortfalls" and "shortage (t)" in cols:
-        ref = f"{cols['shortage (t)']}2:{cols['shortage (t)']}{n + 1}"
-        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0"],
-                                                      fill=ALERT_FILL))
-    if table.name == "Scenarios" and "shortage (t)" in cols:
-        ref = f"{cols['shortage (t)']}2:{cols['shortage (t)']}{n + 1}"
-        ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThan", formula=["0.001"],
-                                                      fill=ALERT_FILL))
+    short = [cols[name] for name in table.columns
+             if name == "shortage (t)" or (table.name == "Scenarios"
+                                           and name.startswith("shortage ")
+                                           and name.endswith("(t)"))]
+    for letter in short:
+        ws.conditional_formatting.add(f"{letter}2:{letter}{n + 1}", CellIsRule(
+            operator="greaterThan", formula=["0.001"], fill=ALERT_FILL))
     if table.name == "Budgets" and "utilisation" in cols:
         ref = f"{cols['utilisation']}2:{cols['utilisation']}{n + 1}"
         ws.conditional_formatting.add(ref, CellIsRule(operator="greaterThanOrEqual",
@@ -134,161 +227,90 @@ def _highlight(ws, table: Table) -> None:
                                                       fill=WARN_FILL))
 
 
-def _chart_data(wb):
-    """The sheet that holds series the charts draw from (kept last)."""
-    return wb["Chart data"] if "Chart data" in wb.sheetnames else wb.create_sheet("Chart data")
+def _overview_table(ws, top: int, block: Block) -> list[tuple[int, int]]:
+    """A small table of the Overview from row ``top``; returns its text cells."""
+    for j, name in enumerate(block.columns, start=1):
+        style_header(put(ws, top, j, name), wrap=True)
+    for i, row in enumerate(block.rows, start=top + 1):
+        for j, (name, value) in enumerate(zip(block.columns, row, strict=True), start=1):
+            unit = block.formats.get(name)
+            fmt = "#,##0.0" if unit == MUSD else number_format(unit, value)
+            if unit == TONNES and isinstance(value, float) and 0 < abs(value) < 100:
+                fmt = "General"  # already rounded to three significant figures
+            cell = put(ws, i, j, value, fmt)
+            if row[0] in (ALL_MEMBERS, "expected total cost"):
+                cell.font = BOLD
+    _align_headers(ws, top, block.columns, block.rows)
+    return _text_cells(Table("", block.columns, block.rows), top)
 
 
-def _bar_chart(ws, title: str, rows: int, anchor: str, *, height: float = 9) -> None:
-    """Horizontal bars of column C against the labels in column A."""
-    chart = BarChart()
-    chart.type = "bar"
-    chart.title = title
-    chart.height, chart.width = height, 18
-    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=rows + 1), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
-    chart.legend = None
-    ws.add_chart(chart, anchor)
+def _overview_line(ws, row: int, text: str, width: int, font: Font | None) -> None:
+    """A sentence across the Overview's ``width`` columns, wrapped, its row as tall as
+    it needs."""
+    cell = put(ws, row, 1, text)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if font is not None:
+        cell.font = font
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    chars = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43
+                for j in range(1, width + 1))
+    size = font.size if font is not None and font.size else 11
+    ws.row_dimensions[row].height = _lines(text, chars) * size * 1.4
 
 
-def _charts(wb, results: Results) -> None:
-    """Native, editable charts: stock levels, cost by scenario, budget use."""
-    stock = results.table("Stockpiles")
-    if stock and stock.rows:
-        years = sorted({r[2] for r in stock.rows})
-        pairs = sorted({(r[0], r[1]) for r in stock.rows})
-        ws = _chart_data(wb)
-        put(ws, 1, 1, "year")
-        for j, (c, k) in enumerate(pairs, start=2):
-            put(ws, 1, j, f"{c} {k}")
-        level = {(r[0], r[1], r[2]): r[4] for r in stock.rows}
-        for i, y in enumerate(years, start=2):
-            put(ws, i, 1, y)
-            for j, (c, k) in enumerate(pairs, start=2):
-                put(ws, i, j, level.get((c, k, y), 0.0), "#,##0.0")
-        # one chart per commodity (members as lines): tonnes of gallium and of
-        # graphite on one axis would hide the small stockpiles
-        commodities = sorted({k for _, k in pairs})
-        for n, k in enumerate(commodities[:MAX_STOCK_CHARTS]):
-            chart = LineChart()
-            chart.title = f"Planned {k} stockpile (t)"
-            chart.y_axis.title = "t"
-            chart.height, chart.width = 7, 12
-            for j, (_, kk) in enumerate(pairs, start=2):
-                if kk == k:
-                    chart.add_data(Reference(ws, min_col=j, min_row=1, max_row=len(years) + 1),
-                                   titles_from_data=True)
-            for series in chart.series:
-                series.smooth = False  # a stock level moves in steps, not curves
-            chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(years) + 1))
-            anchor = f"{get_column_letter(11 + 8 * (n % 2))}{2 + 15 * (n // 2)}"
-            wb["Stockpiles"].add_chart(chart, anchor)
-    scen = results.table("Scenarios")
-    if scen and scen.rows:
-        _bar_chart(wb["Scenarios"], "Cost by scenario (MUSD)", len(scen.rows), "I2",
-                   height=max(7, 0.6 * len(scen.rows)))
-    budgets = results.table("Budgets")
-    if budgets and budgets.rows:
-        data = _chart_data(wb)
-        col = data.max_column + 2
-        put(data, 1, col, "budget row")
-        put(data, 1, col + 1, "budget (MUSD)")
-        put(data, 1, col + 2, "worst-case spend (MUSD)")
-        for i, row in enumerate(budgets.rows, start=2):
-            put(data, i, col, f"{row[0]} {row[1]}")
-            put(data, i, col + 1, row[2])
-            put(data, i, col + 2, row[3])
-        chart = BarChart()
-        chart.title = "Budget and worst-case spend (MUSD)"
-        chart.height, chart.width = 9, 20
-        last = len(budgets.rows) + 1
-        chart.add_data(Reference(data, min_col=col + 1, max_col=col + 2, min_row=1, max_row=last),
-                       titles_from_data=True)
-        chart.set_categories(Reference(data, min_col=col, min_row=2, max_row=last))
-        wb["Budgets"].add_chart(chart, "G2")
-    costs = results.table("Costs")
-    if costs and costs.rows:
-        _bar_chart(wb["Costs"], "Where the money goes (MUSD, discounted, expected)",
-                   len(costs.rows), "E2")
-    frontier = results.table("Frontier")
-    if frontier and frontier.rows:
-        _frontier_charts(wb["Frontier"], frontier)
-    members = results.table("Members")
-    if members and members.rows:
-        ws = wb["Members"]
-        chart = BarChart()
-        chart.grouping = "stacked"
-        chart.overlap = 100
-        chart.title = "Cost by member (MUSD): first stage and expected scenario cost"
-        chart.height, chart.width = 8, 16
-        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1,
-                                 max_row=len(members.rows) + 1), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(members.rows) + 1))
-        ws.add_chart(chart, "G2")
+def write_overview(ws, results: Results) -> None:
+    """The Overview's blocks, top to bottom (:func:`optimizer.overview.overview`):
+    tables first, so that the columns fit them, then the sentences across them."""
+    row, lines, table_cells, headers = 1, [], [], set()
+    blocks = overview(results)
+    for block in blocks:
+        if block.kind == "table":
+            table_cells += _overview_table(ws, row, block)
+            headers.add(row)
+            row += len(block.rows) + 2
+            continue
+        if block.kind == "heading":
+            row += 1
+        lines.append((row, block))
+        row += 1
+    _fit_widths(ws, header_rows=headers, skip={r for r, _ in lines}, max_width=60,
+                header_cap=16)
+    width = max([6, *(len(b.columns) for b in blocks if b.kind == "table")])
+    for j in range(1, width + 1):
+        dim = ws.column_dimensions[get_column_letter(j)]
+        dim.width = max(dim.width or 0, 12)
+    for r, block in lines:
+        font = {"title": TITLE_FONT, "heading": HEADING_FONT}.get(block.kind)
+        _overview_line(ws, r, block.text, width, font)
+    _wrap(ws, table_cells)
+    print_setup(ws, title_rows=None)
 
 
-def _frontier_charts(ws, frontier: Table) -> None:
-    """Objective against the swept value; for a risk sweep, also the expected-cost
-    versus CVaR trade-off curve."""
-    from openpyxl.chart import ScatterChart, Series
-
-    n = len(frontier.rows) + 1
-    col = {name: j for j, name in enumerate(frontier.columns, start=1)}
-    chart = LineChart()
-    chart.title = f"Objective and CVaR by {frontier.columns[0]} (MUSD)"
-    chart.x_axis.title = frontier.columns[0]
-    chart.y_axis.title = "MUSD"
-    chart.height, chart.width = 9, 18
-    for name in ("objective (MUSD)", "CVaR (MUSD)"):
-        chart.add_data(Reference(ws, min_col=col[name], min_row=1, max_row=n),
-                       titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n))
-    for series in chart.series:
-        series.smooth = False
-    ws.add_chart(chart, f"{get_column_letter(len(frontier.columns) + 2)}2")
-    if frontier.columns[0].startswith("risk weight"):
-        curve = ScatterChart()
-        curve.title = "Trade-off: expected total cost vs CVaR (MUSD)"
-        curve.style = 13
-        curve.x_axis.title = "expected total cost (MUSD)"
-        curve.y_axis.title = "CVaR (MUSD)"
-        curve.height, curve.width = 9, 18
-        xs = Reference(ws, min_col=col["expected total cost (MUSD)"], min_row=2, max_row=n)
-        ys = Reference(ws, min_col=col["CVaR (MUSD)"], min_row=2, max_row=n)
-        series = Series(ys, xs, title="plans for λ from the sweep")
-        series.marker.symbol = "circle"
-        curve.series.append(series)
-        ws.add_chart(curve, f"{get_column_letter(len(frontier.columns) + 2)}22")
+def _sheet_order(results: Results, inputs: Table) -> list[Table]:
+    """A plan's report: WORKBOOK.md's sheets in its order, then the others as the
+    results hold them. Any other report (a sweep): its tables, then Inputs."""
+    if not is_plan_report(results):
+        return [*results.tables, inputs]
+    tables = {t.name: t for t in results.tables}
+    tables["Inputs"] = inputs
+    ordered = [tables[name] for name in ORDER if name in tables]
+    return ordered + [t for t in results.tables if t.name not in ORDER]
 
 
 def build_workbook(results: Results, inputs: list[tuple[str, object]]) -> Workbook:
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Summary"
-    write_summary(ws, results)
-    for table in results.tables:
+    wb.remove(wb.active)
+    if is_plan_report(results):
+        write_overview(wb.create_sheet("Overview"), results)
+    write_summary(wb.create_sheet("Summary"), results)
+    for table in _sheet_order(results, Table("Inputs", ("item", "value"), inputs)):
         write_table(wb.create_sheet(table.name[:31]), table)
-    write_table(wb.create_sheet("Inputs"), Table("Inputs", ("item", "value"), inputs))
-    _charts(wb, results)
-    if "Chart data" in wb.sheetnames:
-        wb.move_sheet("Chart data", offset=len(wb.sheetnames))
+    add_charts(wb, results)
+    if CHART_DATA in wb.sheetnames:
+        wb.move_sheet(CHART_DATA, offset=len(wb.sheetnames))
+        print_setup(wb[CHART_DATA])
+    wb.active = 0
     return wb
-
-
-def save_atomically(wb: Workbook, path: Path) -> Path:
-    """Save to a temporary file in the target folder, then rename over ``path``: an
-    interrupted run never leaves a half-written file, and the previous one stays whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def write_report(

@@ -1,167 +1,84 @@
-"""Results pulled out of a solved Pyomo model into plain tables.
+"""Results pulled out of a solved Pyomo model into plain numbers.
 
-Nothing here writes files, and nothing downstream touches Pyomo: the report writer
-(:mod:`optimizer.report`) receives only :class:`Results` and :class:`Table` objects.
+Nothing here writes files, and nothing downstream touches Pyomo: the plan and each
+scenario are summarised into :class:`~optimizer.sheets.FirstStage` and
+:class:`~optimizer.sheets.ScenarioSummary`, from the model's own cost and spend
+expressions (:mod:`models.costs`: no cost is computed here), and
+:mod:`optimizer.plan_tables` turns those into the report's Summary and tables.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
+from instance import ALL
+from models.costs import FIRST_STAGE_TERMS, SCENARIO_TERMS
 from models.factors import ScenarioData
-from models.index import MUSD_PER_USD, ModelIndex
-from models.stockpile import floor_support_rate, import_price
-from optimizer.data import ALL, Instance
+from models.index import ModelIndex
+from optimizer.plan_tables import assemble
+from optimizer.sheets import FirstStage, Metric, Results, ScenarioSummary, Table, cvar, metric
+
+__all__ = ["FirstStage", "Metric", "Results", "ScenarioSummary", "Table", "assemble", "cvar",
+           "extract", "metric", "plan_objective", "summarize_first_stage", "summarize_scenario"]
 
 TOL = 1e-6
-
-
-@dataclass(frozen=True)
-class Table:
-    """A sheet of the report: a header row and plain rows. ``formats`` maps a column to
-    an Excel number format."""
-
-    name: str
-    columns: tuple[str, ...]
-    rows: list[tuple]
-    formats: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    value: object
-    unit: str = ""
-    note: str = ""
-
-
-@dataclass
-class Results:
-    """Everything a report shows: Summary metrics first, then tables."""
-
-    title: str
-    summary: list[Metric]
-    tables: list[Table]
-
-    def value(self, key: str):
-        return next((m.value for m in self.summary if m.key == key), None)
-
-    def set(self, key: str, value, unit: str = "", note: str = "") -> None:
-        for i, m in enumerate(self.summary):
-            if m.key == key:
-                self.summary[i] = Metric(key, value, unit or m.unit, note or m.note)
-                return
-        self.summary.append(Metric(key, value, unit, note))
-
-    def table(self, name: str) -> Table | None:
-        return next((t for t in self.tables if t.name == name), None)
-
-
-def cvar(values: list[float], probabilities: list[float], alpha: float) -> float:
-    """``CVaR_α`` of a discrete cost distribution:
-    ``min_η η + 1/(1−α) Σ_s π_s max(0, Z_s − η)`` (the minimum is at some ``Z_s``)."""
-    pairs = [(z, p) for z, p in zip(values, probabilities, strict=True) if p > 0]
-    if not pairs:
-        return 0.0
-    return min(
-        eta + sum(p * max(0.0, z - eta) for z, p in pairs) / (1.0 - alpha) for eta, _ in pairs
-    )
+NOISE_MUSD = 1e-9
 
 
 def _v(var) -> float:
     return float(var.value) if var.value is not None else 0.0
 
 
-def scenario_costs(m: pyo.ConcreteModel, scenarios: list[ScenarioData]) -> dict[str, float]:
-    """``Z_s`` of each scenario (MUSD)."""
-    return {sc.id: pyo.value(m.scenario[sc.id].cost[ALL]) for sc in scenarios}
+def musd(expression) -> float:
+    """The value of a cost expression (MUSD); below ``NOISE_MUSD`` in magnitude it is the
+    solver's tolerance showing (a tonne of -1e-13 at a shortage cost), reported as 0."""
+    value = float(pyo.value(expression))
+    return 0.0 if abs(value) < NOISE_MUSD else value
 
 
-SCENARIO_TERMS = ("imports", "project operating cost", "stock holding", "transfers",
-                  "shortage (economic damage)", "stock value left at the end")
-
-
-@dataclass
-class ScenarioSummary:
-    """What one scenario's recourse did, in plain numbers (so a scenario's model can be
-    dropped once summarised, as the decomposition engine's evaluation does)."""
-
-    id: str
-    probability: float
-    cost: float
-    member_cost: dict[str, float]
-    shortage_t: float = 0.0
-    shortage_cost: float = 0.0
-    release_t: float = 0.0
-    support: float = 0.0
-    member_shortage: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    member_support: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    shortfalls: list[tuple] = field(default_factory=list)
-    budget_spend: dict[int, float] = field(default_factory=dict)
-    terms: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+def _by_term(expression, terms, members) -> dict[str, float]:
+    """Each term's value summed over members, from a ``[term, member]`` expression."""
+    return {term.key: musd(pyo.quicksum(expression[term.key, c] for c in members))
+            for term in terms}
 
 
 def summarize_scenario(blk, ix: ModelIndex, sc: ScenarioData) -> ScenarioSummary:
-    """Costs ``Z_s``/``Z_cs``, shortage, releases, floor support, budget spend and cost
-    terms of one solved scenario block."""
-    d, H = ix.delta, ix.horizon
+    """Costs ``Z_s``/``Z_cs`` and their terms, floor support and programme spend (the
+    model's expressions), shortage and releases by commodity, and budget spend of one
+    solved scenario block."""
     year = ix.instance.settings.calendar_year
+    members = ix.members
     out = ScenarioSummary(
-        sc.id, sc.probability, pyo.value(blk.cost[ALL]),
-        {c: pyo.value(blk.cost[c]) for c in ix.members},
+        sc.id, sc.probability, musd(blk.cost[ALL]), {c: musd(blk.cost[c]) for c in members},
     )
-    by_id = {p.id: p for p in ix.projects}
-    terms = out.terms
-    for (c, k, o, t), var in blk.imports.items():
-        terms["imports"] += d[t] * import_price(ix, sc, (c, k, o), t) * _v(var) * MUSD_PER_USD
-    for (pid, t), var in blk.output.items():
-        p, q = by_id[pid], _v(var)
-        terms["project operating cost"] += d[t] * p.variable_cost * q * MUSD_PER_USD
-        amount = floor_support_rate(ix, sc, p.output, t) * q * MUSD_PER_USD
-        out.support += amount
-        out.member_support[p.sponsor] += amount
-    for (c, k, t), var in blk.stock.items():
-        terms["stock holding"] += d[t] * ix.commodity[k].holding_cost * _v(var) * MUSD_PER_USD
-        if t == H:
-            terms["stock value left at the end"] -= (
-                d[H + 1] * ix.salvage_price[(c, k)] * _v(var) * MUSD_PER_USD)
-    for (a, b, k, t), var in blk.transfer.items():
-        terms["transfers"] += d[t] * ix.transfer_arcs[(a, b, k)][1] * _v(var) * MUSD_PER_USD
+    out.terms = _by_term(blk.cost_term, SCENARIO_TERMS, members)
+    out.shortage_cost = out.terms["shortage"]
+    out.member_shortage_cost = {c: musd(blk.cost_term["shortage", c]) for c in members}
+    out.member_support = {c: musd(blk.floor_support[c]) for c in members}
+    out.support = sum(out.member_support.values())
+    out.member_spend = {c: musd(pyo.quicksum(blk.spend[c, t] for t in ix.years))
+                        for c in members}
+    shortage, release = defaultdict(float), defaultdict(float)
     for (c, k, t), var in blk.shortage.items():
         e = _v(var)
         if e <= TOL:
             continue
-        cost = d[t] * ix.commodity[k].shortage_cost * e * MUSD_PER_USD
-        terms["shortage (economic damage)"] += cost
-        out.shortage_t += e
-        out.shortage_cost += cost
-        out.member_shortage[c] += e
+        shortage[k] += e
         demand = ix.instance.demand_table.get((c, k, t), 0.0) * sc.df.get((c, k, t), 1.0)
         out.shortfalls.append((sc.id, c, k, year(t), demand, e))
-    out.release_t = sum(_v(var) for var in blk.release.values())
+    for (_c, k, _t), var in blk.release.items():
+        if (r := _v(var)) > TOL:
+            release[k] += r
+    out.shortage, out.release = dict(shortage), dict(release)
     out.budget_spend = {i: pyo.value(con.body) for i, con in blk.budget.items()}
     return out
 
 
-@dataclass
-class FirstStage:
-    """The plan in plain numbers: ``FS``, ``FS_c``, investments, purchases, cost terms."""
-
-    cost: float
-    member_cost: dict[str, float]
-    investments: list[tuple]
-    stockpiles: list[tuple]
-    capex: float
-    units: int
-    terms: list[tuple[str, float]]
-
-
 def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
+    """The plan (investments, purchases) and its costs ``FS``, ``FS_c`` and terms."""
     year = ix.instance.settings.calendar_year
-    d = ix.delta
     investments, capex, units = [], 0.0, 0
     by_id = {p.id: p for p in ix.projects}
     for (pid, t), var in m.n.items():
@@ -184,25 +101,14 @@ def summarize_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> FirstStage:
             level += buy
             stock_rows.append((c, k, year(t), buy, level, ix.floors.get((c, k, t), 0.0),
                                s.capacity if opened else 0.0, "yes" if opened else "no"))
-    capital = fixed_om = facilities = 0.0
-    for p in ix.projects:
-        crf = ix.project_crf[p.id]
-        for t in ix.years:
-            w = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t)
-            u = sum(_v(m.n[p.id, tau]) for tau in ix.start_years(p) if tau <= t - p.lead_time)
-            capital += d[t] * crf * p.capex * w
-            fixed_om += d[t] * p.fixed_om * u
-    for (c, k), var in m.z.items():
-        facilities += ix.stockpiles[(c, k)].facility_cost * _v(var)
     return FirstStage(
-        cost=pyo.value(m.first_stage_cost[ALL]),
-        member_cost={c: pyo.value(m.first_stage_cost[c]) for c in ix.members},
+        cost=musd(m.first_stage_cost[ALL]),
+        member_cost={c: musd(m.first_stage_cost[c]) for c in ix.members},
         investments=investments,
         stockpiles=stock_rows,
         capex=capex,
         units=units,
-        terms=[("project capital (annuity)", capital), ("project fixed O&M", fixed_om),
-               ("stockpile facilities", facilities)],
+        terms=_by_term(m.first_stage_term, FIRST_STAGE_TERMS, ix.members),
     )
 
 
@@ -229,121 +135,3 @@ def extract(
     return assemble(ix, summarize_first_stage(m, ix), summaries, **figures)
 
 
-def assemble(
-    ix: ModelIndex,
-    first: FirstStage,
-    scenarios: list[ScenarioSummary],
-    *,
-    status: str,
-    objective: float | None,
-    bound: float | None,
-    gap: float | None,
-    build_seconds: float,
-    solve_seconds: float,
-) -> Results:
-    """The report's Summary and tables from the plan and its scenario summaries."""
-    instance = ix.instance
-    st = instance.settings
-    year = st.calendar_year
-    members = list(ix.members)
-    probs = [s.probability for s in scenarios]
-    expected = sum(s.probability * s.cost for s in scenarios)
-    exp_short_t = sum(s.probability * s.shortage_t for s in scenarios)
-    exp_short_cost = sum(s.probability * s.shortage_cost for s in scenarios)
-    scen_rows = [(s.id, s.probability, s.cost, s.shortage_t, s.shortage_cost, s.release_t,
-                  s.support) for s in scenarios]
-    short_rows = [row for s in scenarios for row in s.shortfalls]
-    budget_rows = []
-    for i, (c, t, budget) in enumerate(ix.budgets):
-        worst = max((s.budget_spend.get(i, 0.0) for s in scenarios), default=0.0)
-        budget_rows.append((c, year(t), budget, worst, worst / budget if budget > 0 else None))
-    member_rows = [
-        (c, first.member_cost[c], sum(s.probability * s.member_cost[c] for s in scenarios),
-         sum(s.probability * s.member_shortage.get(c, 0.0) for s in scenarios),
-         sum(s.probability * s.member_support.get(c, 0.0) for s in scenarios))
-        for c in members
-    ]
-    cost_rows = [(name, "first stage", value) for name, value in first.terms]
-    cost_rows += [(name, "scenarios (expected)",
-                   sum(s.probability * s.terms.get(name, 0.0) for s in scenarios))
-                  for name in SCENARIO_TERMS]
-    cvar_value = cvar([s.cost for s in scenarios], probs, st.cvar_alpha)
-    summary = [
-        Metric("status", status),
-        Metric("objective_musd", objective, "MUSD", "the objective value of the plan"),
-        Metric("best_bound_musd", bound, "MUSD", "the solver's best bound"),
-        Metric("mip_gap", gap, "fraction", "relative gap between plan and bound"),
-        Metric("first_stage_cost_musd", first.cost, "MUSD",
-               "FS: projects and facilities (purchases are paid in the scenarios)"),
-        Metric("expected_scenario_cost_musd", expected, "MUSD", "Σ π_s Z_s"),
-        Metric("cvar_musd", cvar_value, "MUSD", f"CVaR at α = {st.cvar_alpha:g} of Z_s"),
-        Metric("expected_shortage_t", exp_short_t, "t", "Σ_s π_s Σ e"),
-        Metric("expected_shortage_cost_musd", exp_short_cost, "MUSD", "discounted, expected"),
-        Metric("capex_committed_musd", first.capex, "MUSD", "Σ C_p n[p,t], undiscounted"),
-        Metric("units_built", first.units, "count", "Σ n[p,t]"),
-        Metric("coordination", st.coordination),
-        Metric("risk_weight", st.risk_weight, "", "λ"),
-        Metric("build_seconds", build_seconds, "s"),
-        Metric("solve_seconds", solve_seconds, "s"),
-    ]
-    musd, t_fmt, pct = "#,##0.000", "#,##0.0", "0.0%"
-    tables = [
-        Table("Investments",
-              ("project", "name", "location", "sponsor", "output", "units", "start year",
-               "first output year", "capex (MUSD)"),
-              first.investments, {"capex (MUSD)": musd}),
-        Table("Screened", ("project", "name", "location", "output", "note"),
-              [(p.id, p.name, p.country, p.output, p.note) for p in instance.screened_projects]),
-        Table("Stockpiles",
-              ("member", "commodity", "year", "purchase (t)", "planned level (t)", "floor (t)",
-               "capacity (t)", "facility open"),
-              first.stockpiles, {"purchase (t)": t_fmt, "planned level (t)": t_fmt,
-                                 "floor (t)": t_fmt, "capacity (t)": t_fmt}),
-        Table("Scenarios",
-              ("scenario", "probability", "cost (MUSD)", "shortage (t)",
-               "shortage cost (MUSD)", "release (t)", "floor support (MUSD)"),
-              scen_rows, {"probability": "0.000", "cost (MUSD)": musd, "shortage (t)": t_fmt,
-                          "shortage cost (MUSD)": musd, "release (t)": t_fmt,
-                          "floor support (MUSD)": musd}),
-        Table("Shortfalls",
-              ("scenario", "member", "commodity", "year", "demand (t)", "shortage (t)"),
-              short_rows, {"demand (t)": t_fmt, "shortage (t)": t_fmt}),
-        Table("Budgets",
-              ("member", "year", "budget (MUSD)", "worst-case spend (MUSD)", "utilisation"),
-              budget_rows, {"budget (MUSD)": musd, "worst-case spend (MUSD)": musd,
-                            "utilisation": pct}),
-        Table("Members",
-              ("member", "first-stage cost (MUSD)", "expected scenario cost (MUSD)",
-               "expected shortage (t)", "floor support paid (MUSD)"),
-              member_rows, {"first-stage cost (MUSD)": musd,
-                            "expected scenario cost (MUSD)": musd,
-                            "expected shortage (t)": t_fmt,
-                            "floor support paid (MUSD)": musd}),
-        Table("Costs", ("cost", "stage", "MUSD (discounted, expected)"), cost_rows,
-              {"MUSD (discounted, expected)": musd}),
-    ]
-    return Results(st.title, summary, tables)
-
-
-def empty_results(
-    instance: Instance, *, status: str, build_seconds: float, solve_seconds: float,
-    bound: float | None = None,
-) -> Results:
-    """Summary of a solve without a plan (infeasible or error): every key, values blank."""
-    st = instance.settings
-    keys = [
-        ("objective_musd", "MUSD"), ("best_bound_musd", "MUSD"), ("mip_gap", "fraction"),
-        ("first_stage_cost_musd", "MUSD"), ("expected_scenario_cost_musd", "MUSD"),
-        ("cvar_musd", "MUSD"), ("expected_shortage_t", "t"),
-        ("expected_shortage_cost_musd", "MUSD"), ("capex_committed_musd", "MUSD"),
-        ("units_built", "count"),
-    ]
-    summary = [Metric("status", status)]
-    summary += [Metric(k, bound if k == "best_bound_musd" else None, u) for k, u in keys]
-    summary += [
-        Metric("coordination", st.coordination),
-        Metric("risk_weight", st.risk_weight),
-        Metric("build_seconds", build_seconds, "s"),
-        Metric("solve_seconds", solve_seconds, "s"),
-    ]
-    return Results(st.title, summary, [])

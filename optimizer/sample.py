@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from instance import Instance, Risk, Scenario, Shock
 from optimizer import schema
-from optimizer.data import Instance, Risk, Shock
+from optimizer.xlsx import find_sheet, save_atomically, set_settings, write_instance
 
 
 @dataclass(frozen=True)
@@ -56,57 +57,33 @@ def draw_scenarios(instance: Instance, count: int, seed: int) -> list[SampledSce
     return out
 
 
-def _replace_sheet(wb, name: str, header: list[str], rows: list[list]) -> None:
-    from optimizer.report import put
-
-    existing = next((ws for ws in wb.worksheets if ws.title.strip().lower() == name.lower()),
-                    None)
-    index = wb.worksheets.index(existing) if existing is not None else len(wb.worksheets)
-    if existing is not None:
-        wb.remove(existing)
-    ws = wb.create_sheet(name, index)
-    for j, value in enumerate(header, start=1):
-        put(ws, 1, j, value)
-    for i, row in enumerate(rows, start=2):
-        for j, value in enumerate(row, start=1):
-            put(ws, i, j, value)
-    ws.freeze_panes = "A2"
-
-
-def _set_settings(wb, values: dict[str, object]) -> None:
-    from optimizer.report import put
-
-    ws = next(ws for ws in wb.worksheets if ws.title.strip().lower() == "settings")
-    header = [str(c.value).strip().lower() if c.value is not None else "" for c in ws[1]]
-    kcol, vcol = header.index("setting") + 1, header.index("value") + 1
-    rows = {str(ws.cell(row=r, column=kcol).value or "").strip().lower(): r
-            for r in range(2, ws.max_row + 1)}
-    for key, value in values.items():
-        r = rows.get(key) or ws.max_row + 1
-        put(ws, r, kcol, key)
-        put(ws, r, vcol, value)
+def sampled_instance(instance: Instance, count: int, seed: int, source_name: str) -> Instance:
+    """``instance`` with its scenarios drawn from the risk register (``Risks`` dropped,
+    the source and seed recorded in Settings)."""
+    scenarios = draw_scenarios(instance, count, seed)
+    probability = 1.0 / count
+    return replace(
+        instance,
+        settings=replace(instance.settings, sampled_from=source_name, sample_seed=seed),
+        scenarios=tuple(Scenario(s.id, probability, s.description) for s in scenarios),
+        shocks=tuple(sh for s in scenarios for sh in s.shocks),
+        risks=(),
+    )
 
 
 def write_sample(source: Path, instance: Instance, count: int, seed: int,
                  output: str | os.PathLike) -> Path:
-    """Write the sampled workbook next to nothing the planner owns (never the source)."""
+    """Write the sampled workbook (never over the source): the source's sheets as they
+    were, ``Scenarios`` and ``Shocks`` rewritten by :func:`optimizer.xlsx.write_instance`,
+    ``Risks`` dropped, two settings set in place."""
     from openpyxl import load_workbook
 
-    from optimizer.report import save_atomically
-
-    scenarios = draw_scenarios(instance, count, seed)
+    sampled = sampled_instance(instance, count, seed, source.name)
     wb = load_workbook(source)  # full load: the other sheets are copied as they are
-    for ws in list(wb.worksheets):
-        if ws.title.strip().lower() == "risks":
-            wb.remove(ws)
-    probability = 1.0 / count
-    _replace_sheet(wb, "Scenarios", ["scenario", "probability", "description"],
-                   [[s.id, probability, s.description] for s in scenarios])
-    year = instance.settings.calendar_year
-    shock_cols = [c.name for c in schema.SHOCKS.columns]
-    _replace_sheet(wb, "Shocks", shock_cols, [
-        [sh.scenario, sh.kind, sh.commodity, sh.where, year(sh.start), year(sh.end), sh.factor]
-        for s in scenarios for sh in s.shocks
-    ])
-    _set_settings(wb, {"sampled_from": source.name, "sample_seed": seed})
-    return save_atomically(wb, Path(output))
+    if (risks := find_sheet(wb, schema.RISKS.name)) is not None:
+        wb.remove(risks)
+    write_instance(sampled, wb, sheets=(schema.SCENARIOS, schema.SHOCKS))
+    settings = sampled.settings
+    set_settings(wb, {"sampled_from": settings.sampled_from,
+                      "sample_seed": settings.sample_seed})
+    return save_atomically(wb, output)

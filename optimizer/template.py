@@ -1,7 +1,8 @@
 """``stockpile template``: an empty input workbook generated from the schema.
 
-Every sheet of :mod:`optimizer.schema` with its header row (frozen, fitted, with a comment
-giving unit and meaning), drop-down lists for yes/no and enumerated columns and for
+Every sheet of :mod:`optimizer.schema` with its header row as the workbook writer
+(:mod:`optimizer.xlsx`) writes it (frozen, fitted), each header with a comment giving unit
+and meaning, drop-down lists for yes/no and enumerated columns and for
 columns that must name a country, commodity or scenario, and an ``Instructions`` sheet
 written from the same schema. Data rows start on row 2 and are left empty.
 """
@@ -13,17 +14,14 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from optimizer import schema
-from optimizer.report import put
+from optimizer.xlsx import put, save_atomically, write_settings, write_sheet
 
 ROWS = 1000  # data rows covered by drop-downs
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 ID_LISTS = {
     "country": f"Countries!$A$2:$A${ROWS + 1}",
     "member": f"Countries!$A$2:$A${ROWS + 1}",
@@ -77,20 +75,14 @@ def _validation_for(col: schema.Column) -> DataValidation | None:
     return None
 
 
-def _header_cell(ws, j: int, col: schema.Column) -> None:
-    cell = put(ws, 1, j, col.name)
-    cell.font = HEADER_FONT
-    cell.fill = REQUIRED_FILL if col.required else HEADER_FILL
-    cell.alignment = Alignment(vertical="center")
-    cell.comment = Comment(column_note(col), "stockpile", width=320, height=160)
-    width = max(len(col.name) + 4, 14)
-    ws.column_dimensions[get_column_letter(j)].width = width
-
-
 def _table_sheet(wb: Workbook, sheet: schema.Sheet) -> None:
+    """The sheet's header row (:func:`optimizer.xlsx.write_sheet`), each header with its
+    note, each column with its drop-down."""
     ws = wb.create_sheet(sheet.name)
+    write_sheet(ws, sheet)
     for j, col in enumerate(sheet.columns, start=1):
-        _header_cell(ws, j, col)
+        ws.cell(row=1, column=j).comment = Comment(column_note(col), "stockpile", width=320,
+                                                   height=160)
         dv = _validation_for(col)
         if dv is not None:
             dv.error = dv.error or f"Expected {col.expectation()}"
@@ -100,19 +92,14 @@ def _table_sheet(wb: Workbook, sheet: schema.Sheet) -> None:
             letter = get_column_letter(j)
             dv.add(f"{letter}2:{letter}{ROWS + 1}")
             ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
 
 
 def _settings_sheet(wb: Workbook) -> None:
+    """Every setting (:func:`optimizer.xlsx.write_settings`), values blank, with notes."""
     ws = wb.create_sheet(schema.SETTINGS.name)
-    for j, name in enumerate(schema.SETTINGS_HEADER, start=1):
-        cell = put(ws, 1, j, name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 28
+    write_settings(ws)
     for i, col in enumerate(schema.SETTINGS.columns, start=2):
-        cell = put(ws, i, 1, col.name)
+        cell = ws.cell(row=i, column=1)
         if col.required:
             cell.font = Font(bold=True)
         cell.comment = Comment(column_note(col), "stockpile", width=320, height=140)
@@ -120,7 +107,6 @@ def _settings_sheet(wb: Workbook) -> None:
         if dv is not None and col.kind in ("enum", "yesno"):
             dv.add(f"B{i}")
             ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
 
 
 def _instructions(wb: Workbook) -> None:
@@ -168,7 +154,4 @@ def build_template() -> Workbook:
 
 
 def write_template(path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    build_template().save(path)
-    return path
+    return save_atomically(build_template(), path)

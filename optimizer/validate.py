@@ -1,18 +1,19 @@
 """Rules across cells of an input workbook (WORKBOOK.md), one ``check_*`` per rule.
 
 Cell-level rules (types, ranges, required cells, headers) are applied while parsing
-(:func:`optimizer.io.read_tables`); the checks here need several cells or sheets. Each
-adds problems to the :class:`~optimizer.io.Tables` and never changes the data. Cells that
+(:func:`optimizer.parse.read_tables`); the checks here need several cells or sheets. Each
+adds problems to the :class:`~optimizer.tables.Tables` and never changes the data. Cells that
 already failed to parse are blank here, so a bad cell is reported once.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 
+from instance import ALL, WILDCARD
 from optimizer import schema
-from optimizer.data import ALL, WILDCARD
-from optimizer.io import Row, Tables, describe, found
+from optimizer.tables import Row, Tables, describe, found
 
 PROBABILITY_TOLERANCE = 1e-6
 
@@ -62,8 +63,55 @@ def check_reserved_country_ids(tables: Tables) -> None:
                                                                     "than ALL and *"))
 
 
+ID_SHEETS = {"country": ("Countries", "country"), "member": ("Countries", "country"),
+             "commodity": ("Commodities", "commodity"), "scenario": ("Scenarios", "scenario")}
+LIST_IDS_UP_TO = 12  # below this many valid ids, a message lists them all
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal-string-alignment distance, case-insensitive: insertions, deletions,
+    substitutions and swaps of two neighbours (``UAS`` is one edit from ``USA``)."""
+    a, b = a.lower(), b.lower()
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def closest_id(value: str, candidates: set[str]) -> str | None:
+    """The candidate ``value`` most likely misspells: within one edit (two for ids
+    longer than five characters), else a close match by difflib's ratio."""
+    candidates = {c for c in candidates if isinstance(c, str)}
+    limit = 1 if len(value) <= 5 else 2
+    scored = sorted((_edits(value, c), c) for c in candidates)
+    if scored and scored[0][0] <= limit and (len(scored) == 1 or scored[1][0] > scored[0][0]):
+        return scored[0][1]
+    close = difflib.get_close_matches(value, sorted(candidates), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _suggestion(value: str, valid: set[str]) -> str:
+    """"; did you mean 'X'?" for a close id, and the valid ids when there are few."""
+    close = closest_id(value, valid)
+    text = f"; did you mean {close!r}?" if close else ""
+    valid = {v for v in valid if isinstance(v, str)}
+    if valid and len(valid) <= LIST_IDS_UP_TO:
+        text += f" (valid: {', '.join(sorted(valid))})"
+    return text
+
+
 def check_references(tables: Tables) -> None:
-    """Every reference names a country, member, commodity or scenario that exists."""
+    """Every reference names a country, member, commodity or scenario that exists.
+
+    A wrong id gets "did you mean" and, when there are few, the valid ids. When several
+    references name the same unknown id and a defined id close to it is named by no
+    reference at all, the definition is the likelier typo: one error at the defining
+    cell replaces the cascade."""
     universe = {
         "country": _ids(tables, "Countries", "country"),
         "member": _members(tables),
@@ -71,23 +119,47 @@ def check_references(tables: Tables) -> None:
         "scenario": _ids(tables, "Scenarios", "scenario"),
     }
     countries = universe["country"]
+    unknown: dict[tuple[str, str], list[tuple[Row, schema.Column]]] = defaultdict(list)
+    used: dict[str, set[str]] = defaultdict(set)
     for spec in schema.TABLE_SHEETS:
         refs = [c for c in spec.columns if c.kind == "ref"]
         for row in _rows(tables, spec.name):
             for col in refs:
                 value = row[col.name]
-                if value is None:
+                if value is None or (col.wildcard and value == WILDCARD) or (
+                        col.allow_all and value == ALL):
                     continue
-                if col.wildcard and value == WILDCARD:
-                    continue
-                if col.allow_all and value == ALL:
-                    continue
+                kind = "country" if col.ref == "member" else col.ref
                 if value in universe[col.ref]:
-                    continue
-                expected = col.expectation()
-                if col.ref == "member" and value in countries:
-                    expected += f" ({value} is not a member)"
-                tables.error(row.cell(col.name), found(value, expected))
+                    used[kind].add(value)
+                elif col.ref == "member" and value in countries:
+                    tables.error(row.cell(col.name), found(
+                        value, f"{col.expectation()} ({value} is not a member)"))
+                else:
+                    unknown[(kind, value)].append((row, col))
+    for (kind, value), places in unknown.items():
+        sheet, column = ID_SHEETS[kind]
+        defined = universe[kind]
+        root = _misspelt_definition(value, defined - used[kind], len(places))
+        if root is not None:
+            definition = next(r for r in _rows(tables, sheet) if r[column] == root)
+            cells = ", ".join(row.cell(col.name) for row, col in places[:3])
+            more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+            tables.error(definition.cell(column), (
+                f"found {root!r}; expected {value!r}? {len(places)} cells name {value!r} "
+                f"({cells}{more}) and none names {root!r}: correct the id here, or those "
+                "cells"))
+            continue
+        for row, col in places:
+            tables.error(row.cell(col.name), found(value, col.expectation())
+                         + _suggestion(value, universe[col.ref]))
+
+
+def _misspelt_definition(value: str, unused: set[str], references: int) -> str | None:
+    """The defined but never referenced id that ``value`` most likely misspells."""
+    if references < 2 or not unused:
+        return None
+    return closest_id(value, unused)
 
 
 def check_years_in_horizon(tables: Tables) -> None:
@@ -177,7 +249,7 @@ def check_projects(tables: Tables) -> None:
         if inp is not None and inp == out:
             tables.error(row.cell("input_commodity"),
                          found(inp, "an input commodity different from the output"))
-        if inp is not None and row["input_t_per_t"] is None and not row["__invalid__"]:
+        if inp is not None and row["input_t_per_t"] is None and row.valid:
             if "input_t_per_t" in row.letters:
                 tables.error(row.cell("input_t_per_t"),
                              found(None, "a number > 0 (tonnes of input per tonne of output)"))
@@ -299,6 +371,51 @@ def check_risks(tables: Tables) -> None:
                                              f"row {ref.number}"))
 
 
+FACTOR_PLAUSIBLE = 10.0
+PRICE_PLAUSIBLE = (1e-2, 1e8)  # USD/t
+DEMAND_JUMP_PLAUSIBLE = 100.0
+
+
+def check_plausibility(tables: Tables) -> None:
+    """Warnings (not errors) for figures that are legal but most likely typing
+    mistakes: a shock factor above 10 (a percentage typed as a factor), a price outside
+    1e-2 to 1e8 USD/t (a unit slip), demand jumping 100-fold from one year to the next."""
+    for sheet in ("Shocks", "Risks"):
+        for row in _rows(tables, sheet):
+            factor = row["factor"]
+            if factor is not None and factor > FACTOR_PLAUSIBLE:
+                tables.warn(row.cell("factor"), (
+                    f"found {describe(factor)}; expected a factor such as 1.3 (+30 %): a "
+                    f"factor above {FACTOR_PLAUSIBLE:g} multiplies by more than ten; was a "
+                    "percentage typed?"))
+    low, high = PRICE_PLAUSIBLE
+    for sheet, columns in (("Commodities", ("price_usd_per_t", "floor_usd_per_t")),
+                           ("Supply", ("price_usd_per_t", "floor_usd_per_t"))):
+        for row in _rows(tables, sheet):
+            for column in columns:
+                price = row[column]
+                if price is not None and price != 0 and not low <= price <= high:
+                    tables.warn(row.cell(column), (
+                        f"found {describe(price)}; expected a price in USD per tonne, "
+                        f"between {low:g} and {high:g}: is the unit right?"))
+    series = defaultdict(dict)
+    for row in _rows(tables, "Demand"):
+        key = (row["country"], row["commodity"])
+        if None not in key and row["year"] is not None and row["demand_t"] is not None:
+            series[key][row["year"]] = row
+    for (country, commodity), by_year in series.items():
+        for year, row in by_year.items():
+            before = by_year.get(year - 1)
+            if before is None:
+                continue
+            a, b = before["demand_t"], row["demand_t"]
+            if a > 0 and b > 0 and max(a / b, b / a) >= DEMAND_JUMP_PLAUSIBLE:
+                tables.warn(row.cell("demand_t"), (
+                    f"found {describe(b)} t after {describe(a)} t in {year - 1}; expected "
+                    f"a demand within {DEMAND_JUMP_PLAUSIBLE:g} times the year before "
+                    f"({country} {commodity}): a unit or a digit slipped?"))
+
+
 CHECKS = (
     check_required_rows,
     check_reserved_country_ids,
@@ -312,6 +429,7 @@ CHECKS = (
     check_transfers,
     check_shocks,
     check_risks,
+    check_plausibility,
 )
 
 

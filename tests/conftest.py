@@ -1,4 +1,6 @@
-"""Shared fixtures: ``stockpile validate`` run in-process, its output parsed."""
+"""Shared fixtures: a workbook's problems as the reader returns them (``check``), and
+``stockpile validate`` run in-process with its output parsed (``validate``, for the tests
+of what the command prints)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli import app
+from optimizer.io import read_instance
 
 _PROBLEM = re.compile(r"^(error|warning)\s+(.+?): (.*)$")
 _COUNT = re.compile(r"^(\d+) error\(s\), (\d+) warning\(s\)$")
@@ -76,3 +79,48 @@ def run_validate(path: Path | str) -> Validation:
 def validate():
     """Run ``stockpile validate`` on a path; returns a :class:`Validation`."""
     return run_validate
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The problems :func:`optimizer.io.read_instance` returned for a workbook."""
+
+    ok: bool
+    errors: tuple[tuple[str, str], ...]
+    """``(where, message)`` of each error."""
+    warnings: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        lines = [f"error   {w}: {m}" for w, m in self.errors]
+        lines += [f"warning {w}: {m}" for w, m in self.warnings]
+        return "\n".join(lines) or "no problems"
+
+    def error_cells(self) -> list[str]:
+        return [where for where, _ in self.errors]
+
+    def warning_cells(self) -> list[str]:
+        return [where for where, _ in self.warnings]
+
+    def error_at(self, where: str) -> str:
+        """The message of the one error at ``where`` (fails the test otherwise)."""
+        messages = [m for w, m in self.errors if w == where]
+        assert len(messages) == 1, f"expected one error at {where}; got:\n{self}"
+        return messages[0]
+
+    def warning_at(self, where: str) -> str:
+        messages = [m for w, m in self.warnings if w == where]
+        assert len(messages) == 1, f"expected one warning at {where}; got:\n{self}"
+        return messages[0]
+
+
+def check_workbook(path: Path | str) -> Checked:
+    """Read and validate ``path``; its problems."""
+    result = read_instance(path)
+    return Checked(result.ok, tuple((p.where, p.message) for p in result.errors),
+                   tuple((p.where, p.message) for p in result.warnings))
+
+
+@pytest.fixture
+def check():
+    """Read and validate a path; returns a :class:`Checked`."""
+    return check_workbook

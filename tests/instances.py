@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optimizer.data import (
+from instance import (
     Budget,
     Commodity,
     Country,
@@ -85,3 +85,41 @@ def small_case() -> Instance:
     )
 
 
+def hedging_case(**settings) -> Instance:
+    """A stockpile that does not pay on average but cuts the worst case: two years,
+    r = 0, 100 t of demand in year 2, a CHN arc of 200 t/yr at 1,000 USD/t, an embargo on
+    CHN in year 2 with probability 0.1, shortage at 5,000 USD/t and holding at 1,000
+    USD/t/yr (stock left at the end keeps its 1,000 USD/t)."""
+    return Instance(
+        settings=Settings(first_year=2030, horizon_years=2, discount_rate=0.0, **settings),
+        countries=(Country("USA", True), Country("CHN", False)),
+        commodities=(Commodity("ga", price=1000.0, shortage_cost=5000.0, holding_cost=1000.0),),
+        scenarios=(Scenario("normal", 0.9), Scenario("embargo", 0.1)),
+        demand=(Demand("USA", "ga", 2, 100.0),),
+        supply=(SupplyArc("USA", "ga", "CHN", 200.0),),
+        stockpiles=(Stockpile("USA", "ga"),),
+        shocks=(Shock("embargo", "supply", 0.0, "ga", "CHN", start=2),),
+    )
+
+
+def budget_spike_case() -> Instance:
+    """No plan that is optimal for the average scenario survives every scenario: one year,
+    r = 0, 100 t of demand, a floor of 100 t (bought in year 1 at the scenario's price),
+    a 0.31 MUSD budget, and a plant (100 t at 500 USD/t, 0.02 MUSD, life 1). On average
+    (2,000 USD/t) the plant saves 0.15 MUSD, so the EV plan builds it; in `spike`
+    (3,000 USD/t) the floor's 100 t cost 0.3 MUSD, and with the plant's 0.02 the budget
+    breaks. RP builds nothing: 0.5·(0.1 + 0.1) + 0.5·(0.3 + 0.3) − 0.1 (the 100 t left,
+    valued at 1,000 USD/t) = 0.3 MUSD."""
+    return Instance(
+        settings=Settings(first_year=2030, horizon_years=1, discount_rate=0.0),
+        countries=(Country("USA", True), Country("CHN", False)),
+        commodities=(Commodity("ga", price=1000.0, shortage_cost=50_000.0),),
+        scenarios=(Scenario("normal", 0.5), Scenario("spike", 0.5)),
+        demand=(Demand("USA", "ga", 1, 100.0),),
+        supply=(SupplyArc("USA", "ga", "CHN", 300.0),),
+        projects=(Project("dom", "USA", "USA", "ga", capacity=100.0, capex=0.02, life=1,
+                          variable_cost=500.0),),
+        stockpiles=(Stockpile("USA", "ga", min_t=100.0),),
+        budgets=(Budget("USA", 1, 0.31),),
+        shocks=(Shock("spike", "price", 3.0, "ga", "*"),),
+    )

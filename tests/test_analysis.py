@@ -12,13 +12,15 @@ import pytest
 from instances import case_a, small_case
 from typer.testing import CliRunner
 
+from instance import Budget, Stockpile
 from models.factors import scenario_data
 from models.stockpile import build_model, fix_first_stage
-from optimizer.analysis import analyze_instance, sweep_instance
+from optimizer.analysis import analyze_instance
 from optimizer.cli import app
-from optimizer.data import Budget, Stockpile
 from optimizer.io import read_instance
 from optimizer.solve import solve_model
+from optimizer.sweeps import sweep_instance
+from optimizer.xlsx import save_atomically, write_instance
 
 CASES = Path(__file__).parent / "data" / "cases"
 EXPECTED = json.loads((CASES / "expected.json").read_text())
@@ -94,10 +96,9 @@ def test_value_of_coordination_is_negative_when_the_joint_budget_binds():
 def test_risk_sweep_gives_non_increasing_cvar():
     frontier = sweep_instance(small_case(), "risk_weight", [0.0, 0.3, 0.6, 0.9, 1.0],
                               mip_gap=GAP)
-    cvar = [row[frontier.columns.index("CVaR (MUSD)")] for row in frontier.rows]
+    cvar = frontier.column("CVaR (MUSD)")
     assert all(b <= a + 1e-6 for a, b in zip(cvar, cvar[1:], strict=False))
-    expected = [row[frontier.columns.index("expected total cost (MUSD)")]
-                for row in frontier.rows]
+    expected = frontier.column("expected total cost (MUSD)")
     assert all(b >= a - 1e-6 for a, b in zip(expected, expected[1:], strict=False))
 
 
@@ -131,30 +132,21 @@ def test_infeasible_workbook_is_diagnosed(tmp_path):
     from optimizer.diagnose import diagnose
 
     table = diagnose(infeasible_case()).tables[0]
-    assert len(table.rows) == 1
-    row = dict(zip(table.columns, table.rows[0], strict=True))
+    (row,) = table.records()
     assert row["requirement"] == "budget" and row["member"] == "USA" and row["year"] == 2027
     assert row["shortfall"] == pytest.approx(0.05, abs=1e-6)
     assert "USA 2027 budget short by 0.05 MUSD to meet the ga floor of 100 t" in row["finding"]
 
 
 def test_infeasible_workbook_exits_2_with_diagnosis_sheet(tmp_path):
-    src = tmp_path / "tight.xlsx"
-    wb = openpyxl.load_workbook(CASES / "case_a.xlsx")
-    ws = wb["Stockpiles"]
-    header = [c.value for c in ws[1]]
-    ws.cell(row=2, column=header.index("min_t") + 1, value=100)
-    budgets = wb.create_sheet("Budgets")
-    budgets.append(["country", "year", "budget_musd"])
-    budgets.append(["USA", 2027, 0.05])
-    wb.save(src)
+    src = save_atomically(write_instance(infeasible_case()), tmp_path / "tight.xlsx")
     out = tmp_path / "report.xlsx"
     result = CliRunner().invoke(app, ["solve", str(src), "-o", str(out)])
     assert result.exit_code == 2, result.output
-    assert "budget short by 0.05 MUSD" in result.output
+    assert "USA 2027 budget (Budgets!C2) short by 0.05 MUSD" in result.output
     report = openpyxl.load_workbook(out)
     summary = {r[0]: r[1] for r in report["Summary"].iter_rows(values_only=True)}
     assert summary["status"] == "infeasible"
     findings = [r[-1] for r in report["Diagnosis"].iter_rows(min_row=2, values_only=True)]
-    assert any("USA 2027 budget short by 0.05 MUSD" in f and "floor of 100 t" in f
+    assert any("USA 2027 budget (Budgets!C2) short by 0.05 MUSD" in f and "floor of 100 t" in f
                for f in findings)

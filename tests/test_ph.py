@@ -12,14 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from optimizer.ph import (
-    bundle_size,
-    missing_requirements,
-    plan_from_first_stage,
-    scenario_names_creator,
-    scenario_number,
-    solve_workbook_ph,
-)
+from optimizer.ph.driver import bundle_size
+from optimizer.ph.engine import ProgressiveHedging, plan_from_first_stage
+from optimizer.ph.launcher import missing_requirements
+from optimizer.ph.scenarios import scenario_names_creator, scenario_number
+from optimizer.pipeline import solve_workbook
 
 CASES = Path(__file__).parent / "data" / "cases"
 EXPECTED = json.loads((CASES / "expected.json").read_text())
@@ -70,9 +67,10 @@ def test_ph_against_extensive_form(name, tmp_path):
     optimum = EXPECTED[name]["objective_musd"]
     # one bundle of all the scenarios (2; 11 for the demo, a prime): plain PH on these
     # tiny cases crawls, and the bundle exercises the whole chain in seconds
-    run, report = solve_workbook_ph(CASES / name, tmp_path / "ph.xlsx", ranks=2,
-                                    bundle=BUNDLE.get(name, 2), rel_gap=0.01, time_limit=60,
-                                    max_iterations=30)
+    engine = ProgressiveHedging(ranks=2, bundle=BUNDLE.get(name, 2), rel_gap=0.01,
+                                max_iterations=30)
+    run, report = solve_workbook(CASES / name, tmp_path / "ph.xlsx", engine=engine,
+                                 time_limit=60)
     o = run.outcome
     assert o.status in ("optimal", "feasible"), o.no_plan_reason
     tol = 1e-6 * max(1.0, abs(optimum))
@@ -83,14 +81,20 @@ def test_ph_against_extensive_form(name, tmp_path):
     assert summary["engine"] == "ph"
     assert summary["ranks"] == 2
     assert summary["objective_musd"] == pytest.approx(o.objective)
-    costs = run.results.table("Costs").rows
-    assert sum(r[2] for r in costs) == pytest.approx(o.objective, rel=1e-7, abs=1e-7)
+    costs = run.results.table("Costs").column("MUSD (discounted, expected)")
+    assert sum(costs) == pytest.approx(o.objective, rel=1e-7, abs=1e-7)
+    wb = openpyxl.load_workbook(report, read_only=True)
+    assert wb.sheetnames[0] == "Overview"
+    for sheet in ("Not funded", "Flows", "Limits"):  # no plan LP: each says so in a row
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        assert rows[0] == ("note",) and "extensive form" in rows[1][0], sheet
 
 
 @pytest.mark.ph
 def test_missing_mpi_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("optimizer.ph.shutil.which", lambda name: None)
-    run, _ = solve_workbook_ph(CASES / "case_a.xlsx", tmp_path / "ph.xlsx")
+    monkeypatch.setattr("optimizer.ph.launcher.shutil.which", lambda name: None)
+    run, _ = solve_workbook(CASES / "case_a.xlsx", tmp_path / "ph.xlsx",
+                            engine=ProgressiveHedging())
     assert run.outcome.status == "error"
     assert "apt-get install openmpi-bin" in run.outcome.no_plan_reason
     assert run.exit_code == 3

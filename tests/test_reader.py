@@ -18,8 +18,9 @@ from workbooks import (
     write_workbook,
 )
 
-from optimizer.data import ALL, WILDCARD
-from optimizer.io import UnreadableWorkbook, read_instance
+from instance import ALL, WILDCARD
+from optimizer.io import read_instance
+from optimizer.safe_open import UnreadableWorkbook
 
 CASE_FILES = all_cases()
 

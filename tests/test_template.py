@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from optimizer import schema
 from optimizer.cli import app
 from optimizer.io import read_instance
+from optimizer.xlsx import row_values
 
 runner = CliRunner()
 
@@ -60,40 +61,6 @@ def test_template_refuses_to_overwrite_without_force(template):
     assert runner.invoke(app, ["template", str(template), "--force"]).exit_code == 0
 
 
-def _rows(inst) -> dict[str, list[dict]]:
-    """The instance as workbook rows (calendar years, blank = None)."""
-    year = inst.settings.calendar_year
-    return {
-        "Countries": [{"country": c.id, "name": c.name, "member": "yes" if c.member else "no"}
-                      for c in inst.countries],
-        "Commodities": [{"commodity": k.id, "price_usd_per_t": k.price,
-                         "floor_usd_per_t": k.floor, "shortage_cost_usd_per_t": k.shortage_cost,
-                         "holding_cost_usd_per_t_yr": k.holding_cost,
-                         "stockpilable": "yes" if k.stockpilable else "no"}
-                        for k in inst.commodities],
-        "Demand": [{"country": d.country, "commodity": d.commodity, "year": year(d.t),
-                    "demand_t": d.tonnes} for d in inst.demand],
-        "Supply": [{"country": a.country, "commodity": a.commodity, "origin": a.origin,
-                    "max_t_per_yr": a.max_t_per_yr, "price_usd_per_t": a.price}
-                   for a in inst.supply],
-        "Projects": [{"project": p.id, "country": p.country, "sponsor": p.sponsor,
-                      "output_commodity": p.output, "capacity_t_per_yr": p.capacity,
-                      "max_units": p.max_units, "capex_musd": p.capex, "life_yr": p.life,
-                      "variable_cost_usd_per_t": p.variable_cost} for p in inst.projects],
-        "Stockpiles": [{"country": s.country, "commodity": s.commodity,
-                        "capacity_t": s.capacity, "min_t": s.min_t} for s in inst.stockpiles],
-        "Transfers": [{"from_country": t.from_country, "to_country": t.to_country,
-                       "commodity": t.commodity, "max_t_per_yr": t.max_t_per_yr,
-                       "cost_usd_per_t": t.cost} for t in inst.transfers],
-        "Budgets": [{"country": b.country, "year": year(b.t), "budget_musd": b.musd}
-                    for b in inst.budgets],
-        "Scenarios": [{"scenario": s.id, "probability": s.probability} for s in inst.scenarios],
-        "Shocks": [{"scenario": s.scenario, "kind": s.kind, "commodity": s.commodity,
-                    "where": s.where, "start_year": year(s.start) if s.start else None,
-                    "factor": s.factor} for s in inst.shocks],
-    }
-
-
 def test_filled_template_validates_and_reads_back_exactly(template):
     inst = small_case()
     wb = openpyxl.load_workbook(template)
@@ -105,12 +72,13 @@ def test_filled_template_validates_and_reads_back_exactly(template):
         name = settings.cell(row=r, column=1).value
         if name in values:
             settings.cell(row=r, column=2).value = values[name]
-    for sheet, rows in _rows(inst).items():
-        ws = wb[sheet]
-        header = [c.value for c in ws[1]]
-        for i, row in enumerate(rows, start=2):
-            for name, value in row.items():
-                ws.cell(row=i, column=header.index(name) + 1).value = value
+    # each row typed into the template's own sheets, under its headers and drop-downs
+    for sheet in schema.TABLE_SHEETS:
+        ws = wb[sheet.name]
+        for i, record in enumerate(getattr(inst, sheet.field), start=2):
+            values = row_values(sheet, record, inst.settings.calendar_year)
+            for j, value in enumerate(values, start=1):
+                ws.cell(row=i, column=j).value = value
     wb.save(template)
     result = runner.invoke(app, ["validate", str(template)])
     assert result.exit_code == 0, result.output

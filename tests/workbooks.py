@@ -26,6 +26,8 @@ import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from optimizer.xlsx import find_sheet
+
 
 def _cases_dir() -> Path:
     """The reference cases kept with the tests (``data/cases``; the larger ones in
@@ -54,11 +56,11 @@ Edit = Callable[[Workbook], None]
 
 
 def sheet(wb: Workbook, name: str) -> Worksheet:
-    """A sheet by name, case-insensitively."""
-    for ws in wb.worksheets:
-        if ws.title.strip().lower() == name.strip().lower():
-            return ws
-    raise KeyError(f"no sheet {name!r} in {wb.sheetnames}")
+    """A sheet by name, as the reader finds it (case-insensitively)."""
+    ws = find_sheet(wb, name)
+    if ws is None:
+        raise KeyError(f"no sheet {name!r} in {wb.sheetnames}")
+    return ws
 
 
 def column_index(ws: Worksheet, header: str) -> int:

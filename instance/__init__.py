@@ -1,9 +1,10 @@
 """The plain data layer between the workbook and the model.
 
 An :class:`Instance` is a validated planning problem: frozen dataclasses and tuples, no
-Pyomo and no openpyxl objects. Tests build one in a few lines of Python; the reader
-(:mod:`optimizer.io`) builds one from a workbook; the model (:mod:`models`) reads only
-this.
+Pyomo and no openpyxl objects. This package imports nothing from the project: the reader
+(:mod:`optimizer.io`) builds an instance from a workbook, the model (:mod:`models`) reads
+only this, and tests build one in a few lines of Python. Data flows one way:
+``optimizer`` → ``models`` → ``instance``, and ``optimizer`` → ``instance``.
 
 Conventions (symbols of MODEL.md):
 
@@ -15,11 +16,14 @@ Conventions (symbols of MODEL.md):
 * Optional numbers are ``None`` when the workbook leaves them blank; defaults that
   WORKBOOK.md gives are applied by the reader (:func:`optimizer.io.read_instance`),
   in one place, so every field here holds its final value.
+* Every row read from a workbook carries its :class:`Source` (sheet, row, column
+  letters), so a message about a row can name its cells; equality ignores it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 WILDCARD = "*"
@@ -30,6 +34,34 @@ INDEPENDENT = "independent"
 RELEASE_IN_DISRUPTION = "disruption"
 RELEASE_ANY = "any"
 SHOCK_KINDS = ("supply", "imports", "price", "demand")
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """Where a row was read: its sheet (as the workbook spells it), its row number and
+    the column letter of each field read (field name → letter). A row built in Python
+    has none; rows that differ only in their source are equal."""
+
+    sheet: str
+    row: int
+    letters: Mapping[str, str]
+
+    def cell(self, attribute: str) -> str | None:
+        """``Sheet!C5``: the cell of one field, ``None`` when the sheet has no column
+        for it."""
+        letter = self.letters.get(attribute)
+        return None if letter is None else f"{self.sheet}!{letter}{self.row}"
+
+
+def cell_of(record, attribute: str) -> str | None:
+    """The workbook cell a row's field was read from (``None`` without a source)."""
+    source = getattr(record, "source", None)
+    return None if source is None else source.cell(attribute)
+
+
+def _source():
+    """The field every row carries: where it was read, ignored by equality."""
+    return field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +99,7 @@ class Country:
     id: str
     member: bool
     name: str = ""
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -81,6 +114,7 @@ class Commodity:
     stockpilable: bool = True
     mineral: str = ""
     stage: str = ""
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -91,6 +125,7 @@ class Demand:
     commodity: str
     t: int
     tonnes: float
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,7 @@ class SupplyArc:
     max_t_per_yr: float
     price: float | None = None
     floor: float | None = None
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -132,6 +168,7 @@ class Project:
     name: str = ""
     stage: str = ""
     note: str = ""
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -148,6 +185,7 @@ class Stockpile:
     max_buy: float | None = None
     max_release: float | None = None
     facility_cost: float = 0.0
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -159,6 +197,7 @@ class Transfer:
     commodity: str
     max_t_per_yr: float
     cost: float = 0.0
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -168,6 +207,7 @@ class Budget:
     country: str
     t: int
     musd: float
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -175,6 +215,7 @@ class Scenario:
     id: str
     probability: float
     description: str = ""
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)
@@ -189,6 +230,7 @@ class Shock:
     where: str = WILDCARD
     start: int | None = None
     end: int | None = None
+    source: Source | None = _source()
 
     def covers(self, t: int) -> bool:
         return (self.start is None or self.start <= t) and (self.end is None or t <= self.end)
@@ -205,6 +247,7 @@ class Risk:
     duration_years: int = 1
     commodity: str = WILDCARD
     where: str = WILDCARD
+    source: Source | None = _source()
 
 
 @dataclass(frozen=True)

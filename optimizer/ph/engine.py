@@ -1,0 +1,204 @@
+"""The progressive-hedging engine, as the pipeline runs it (``solve --engine ph``).
+
+:meth:`ProgressiveHedging.solve` saves the validated instance for the ranks, launches the
+driver under MPI (:mod:`optimizer.ph.launcher`), then evaluates the incumbent plan on
+every scenario, one LP at a time (:func:`evaluate_plan`), and gives the same results as
+the extensive form, with the Summary keys ``engine = ph``, ``ranks``, ``bundle``,
+``iterations``, ``ph_seconds`` and ``ph_peak_rss_mb`` added.
+
+Status (:func:`ph_status`): ``optimal`` only when the proven gap meets the workbook's
+``mip_gap`` (or ``--mip-gap``), whatever gap PH itself stopped at (``--rel-gap``);
+``feasible`` otherwise, and with no bound the bound and gap stay blank (never a gap of 0
+without a bound); ``error`` (with the reason in ``outcome.no_plan_reason``) when MPI or
+mpi-sppy is missing, the run fails, or no incumbent was found.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from instance import Instance
+from models.factors import alone, scenario_data
+from models.index import ModelIndex
+from models.stockpile import build_model, fix_first_stage
+from optimizer.ph.driver import DEFAULT_MAX_ITERATIONS, DEFAULT_RHO_SETTER
+from optimizer.ph.launcher import LAUNCH_MARGIN_S, missing_requirements, mpiexec_command, run_mpi
+from optimizer.ph.scenarios import save_instance
+from optimizer.plan_tables import assemble, empty_results
+from optimizer.results import plan_objective, summarize_first_stage, summarize_scenario
+from optimizer.run import SolveRun
+from optimizer.solve import ERROR, FEASIBLE, OPTIMAL, SolveOutcome, relative_gap, solve_model
+
+SOLVER = "mpi-sppy progressive hedging + HiGHS"
+
+
+def evaluate_plan(instance, plan: dict[str, dict], *, index=None, on_scenario=None):
+    """The plan on every scenario, one LP at a time (fixed first stage, the scenario with
+    probability 1, summarised with its true ``π_s``, then dropped). Returns
+    ``(first stage summary, scenario summaries, columns, rows, build s, solve s)``;
+    raises ``RuntimeError`` naming a scenario where the plan has no recourse."""
+    ix = index or ModelIndex(instance)
+    first, summaries = None, []
+    columns = rows = 0
+    build_s = solve_s = 0.0
+    for sc in scenario_data(instance):
+        t0 = time.perf_counter()
+        m = build_model(instance, [alone(sc)], index=ix)
+        fix_first_stage(m, plan)
+        build_s += time.perf_counter() - t0
+        outcome = solve_model(m)
+        solve_s += outcome.handoff_seconds + outcome.solve_seconds
+        if not outcome.has_plan:
+            raise RuntimeError(f"the PH plan has no recourse in scenario {sc.id} "
+                               f"({outcome.termination})")
+        columns += outcome.columns
+        rows += outcome.rows
+        summaries.append(summarize_scenario(m.scenario[sc.id], ix, sc))
+        if first is None:
+            first = summarize_first_stage(m, ix)
+        if on_scenario:
+            on_scenario(sc.id)
+    return first, summaries, columns, rows, build_s, solve_s
+
+
+def plan_from_first_stage(rows: list) -> dict[str, dict]:
+    """``{"n": {...}, "z": {...}, "b": {...}}`` from the JSON's ``[component, index,
+    value]`` rows (``η`` is re-optimised by the evaluation, not fixed)."""
+    plan: dict[str, dict] = {"n": {}, "z": {}, "b": {}}
+    for name, index, value in rows:
+        if name in plan:
+            plan[name][tuple(index) if isinstance(index, list) else index] = value
+    return plan
+
+
+def ph_status(objective: float, bound: float | None,
+              mip_gap: float) -> tuple[str, float | None, float | None]:
+    """``(status, bound, gap)`` of a PH plan of cost ``objective`` (evaluated exactly)
+    and PH's ``bound``: ``optimal`` only when the gap is at most ``mip_gap``, else
+    ``feasible``; no bound (``None`` or infinite) gives ``feasible`` with bound and gap
+    ``None``. A bound above the plan's exact cost is the subproblems' own tolerance
+    showing: the bound is the cost then (gap 0)."""
+    if bound is None or not math.isfinite(bound):
+        return FEASIBLE, None, None
+    bound = min(bound, objective)
+    gap = relative_gap(objective, bound)
+    return (OPTIMAL if gap <= mip_gap else FEASIBLE), bound, gap
+
+
+class _Failed(Exception):
+    """The run gave no plan to report: the reason, and PH's bound if it had one."""
+
+    def __init__(self, reason: str, bound: float | None = None):
+        super().__init__(reason)
+        self.bound = bound
+
+
+@dataclass(frozen=True)
+class ProgressiveHedging:
+    """PH on ``ranks`` MPI ranks, ``bundle`` scenarios per subproblem, stopping at
+    ``rel_gap``. ``lagrangian=False`` gives every rank to the hub (the bound is then
+    iteration 0's: with bundles, each bundle's extensive form). ``on_line`` receives the
+    run's log lines."""
+
+    ranks: int = 2
+    bundle: int | None = None
+    rel_gap: float = 0.01
+    max_iterations: int = DEFAULT_MAX_ITERATIONS
+    rho_setter: str = DEFAULT_RHO_SETTER
+    lagrangian: bool = True
+    on_line: Callable[[str], None] | None = field(default=None, compare=False)
+    name: str = "ph"
+
+    def solve(self, instance: Instance, *, time_limit: float | None = None,
+              mip_gap: float | None = None, progress=None, on_phase=None) -> SolveRun:
+        """PH under MPI within ``time_limit`` (default: Settings ``time_limit_s``; the
+        MPI job is killed after it plus a margin), then the incumbent evaluated; its
+        status is ``optimal`` only within ``mip_gap`` (default: Settings ``mip_gap``).
+        ``progress`` belongs to the extensive form and is not used."""
+        st = instance.settings
+        time_limit = st.time_limit_s if time_limit is None else time_limit
+        mip_gap = st.mip_gap if mip_gap is None else mip_gap
+        t0 = time.perf_counter()
+        try:
+            result = self._launch(instance, time_limit)
+            return self._evaluate(instance, result, time.perf_counter() - t0, mip_gap)
+        except _Failed as failure:
+            seconds = time.perf_counter() - t0
+            outcome = SolveOutcome(ERROR, "error", None, failure.bound, None, 0.0, seconds,
+                                   0, 0, 0, SOLVER, no_plan_reason=str(failure))
+            results = empty_results(instance, status=ERROR, build_seconds=0.0,
+                                    solve_seconds=seconds, bound=failure.bound)
+            results.set("engine", self.name)
+            return SolveRun(instance, outcome, results, 0.0)
+
+    def _launch(self, instance: Instance, time_limit: float) -> dict:
+        """The driver's JSON result with an incumbent plan; raises :class:`_Failed`."""
+        if reason := missing_requirements():
+            raise _Failed(reason)
+        if self.ranks < 1:
+            raise _Failed(f"ranks must be at least 1 (got {self.ranks})")
+        margin = max(LAUNCH_MARGIN_S, 0.25 * time_limit)
+        with tempfile.TemporaryDirectory(prefix="stockpile-ph-") as tmp:
+            result_path = Path(tmp) / "result.json"
+            args = ["--instance", str(save_instance(instance, Path(tmp) / "instance.pickle")),
+                    "--out", str(result_path), "--rel-gap", repr(self.rel_gap),
+                    "--max-iterations", str(self.max_iterations),
+                    "--time-limit", repr(float(time_limit)), "--rho-setter", self.rho_setter,
+                    # each subproblem a tenth of the requested gap: its bound stays useful
+                    "--subproblem-gap", repr(min(1e-3, self.rel_gap / 10))]
+            if not self.lagrangian:
+                args.append("--no-lagrangian")
+            if self.bundle:
+                args += ["--bundle", str(self.bundle)]
+            # mpi-sppy writes hub.log and friends into the working directory: keep them in
+            # the temporary folder
+            code, tail = run_mpi(mpiexec_command(self.ranks, args), cwd=Path(tmp),
+                                 timeout=time_limit + margin, on_line=self.on_line)
+            result = json.loads(result_path.read_text()) if result_path.exists() else None
+        if code is None:
+            raise _Failed(f"the MPI run did not finish within {time_limit:g} s plus "
+                          f"{margin:g} s and was stopped")
+        if result is None or "error" in result:
+            detail = result["error"] if result else "\n".join(tail[-15:])
+            raise _Failed(f"the MPI run failed (exit code {code}): {detail}")
+        if not result.get("first_stage"):
+            raise _Failed("progressive hedging found no incumbent plan "
+                          f"(after {result.get('iterations')} iterations)",
+                          result.get("bound_musd"))
+        return result
+
+    def _evaluate(self, instance: Instance, result: dict, ph_seconds: float,
+                  mip_gap: float) -> SolveRun:
+        """The incumbent on every scenario, reported like the extensive form."""
+        ix = ModelIndex(instance)
+        plan = plan_from_first_stage(result["first_stage"])
+        bound = result.get("bound_musd")
+        try:
+            first, summaries, columns, rows, build_s, solve_s = evaluate_plan(
+                instance, plan, index=ix)
+        except RuntimeError as exc:
+            raise _Failed(str(exc), bound) from None
+        objective = plan_objective(ix, first, summaries)
+        status, bound, gap = ph_status(objective, bound, mip_gap)
+        iterations = result["iterations"]
+        proven = "no bound" if gap is None else f"relative gap {100 * gap:.3f}%"
+        termination = (f"progressive hedging: {proven} after {iterations} iterations on "
+                       f"{result['ranks']} ranks")
+        outcome = SolveOutcome(status, termination, objective, bound, gap, 0.0,
+                               ph_seconds + solve_s, columns, rows,
+                               sum(1 for _ in plan["n"]) + len(plan["z"]), SOLVER)
+        results = assemble(ix, first, summaries, status=status, objective=objective,
+                           bound=bound, gap=gap, build_seconds=build_s,
+                           solve_seconds=ph_seconds + solve_s)
+        for key, value in (("engine", self.name), ("ranks", result["ranks"]),
+                           ("bundle", result["bundle"] or 1), ("iterations", iterations),
+                           ("ph_seconds", ph_seconds),
+                           ("ph_peak_rss_mb", max(result["peak_rss_mb"]))):
+            results.set(key, value)
+        return SolveRun(instance, outcome, results, build_s, plan)
