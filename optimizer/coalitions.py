@@ -4,7 +4,8 @@ The chain, on one screen (:func:`coalitions_workbook`):
 
     read + validate once → choose the members (``--members``, at most 10)
       → for every coalition, smallest first: restrict the instance
-        (:func:`optimizer.restrict.restrict`), build, solve coordinated
+        (:func:`optimizer.restrict.restrict`), build, solve coordinated (independent
+        solves, ``--jobs`` at a time across the cores: :mod:`optimizer.parallel`)
       → the game arithmetic (:class:`optimizer.game.Game`)
       → Summary keys, the Coalitions, Shares and Stability sheets, written with the full
         bloc's plan (by the pipeline's :func:`optimizer.pipeline.run_workbook`).

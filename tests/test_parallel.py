@@ -3,6 +3,7 @@ worker count, a task that starts another, a dropped group, and a worker's error.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +16,7 @@ from optimizer.cli import app
 from optimizer.coalitions import solve_coalitions
 from optimizer.io import read_instance
 from optimizer.parallel import Runner, Task, worker_count
+from optimizer.solve import SolveInterrupted
 from optimizer.sweeps import sweep_instance
 
 CASES = Path(__file__).parent / "data" / "cases"
@@ -132,3 +134,17 @@ def test_a_task_starts_another_and_a_group_is_dropped(jobs):
 def test_a_worker_error_is_raised_here():
     with pytest.raises(ValueError, match="no plan for 2"):
         Runner(2).run([Task(1, "one", square, (1,)), Task(2, "two", fail, (2,))])
+
+
+def test_an_interrupt_stops_every_worker_and_says_so():
+    """Ctrl-C while workers solve: the pool is killed at once (not after the long task)
+    and the caller gets the solver's interrupt, so nothing is written."""
+    def interrupted(done):
+        raise KeyboardInterrupt
+
+    t0 = time.perf_counter()
+    runner = Runner(2, on_done=interrupted)
+    with pytest.raises(SolveInterrupted):
+        runner.run([Task("long", "long", time.sleep, (60,)),
+                    Task("short", "short", square, (2,))])
+    assert time.perf_counter() - t0 < 30
