@@ -107,7 +107,11 @@ def add_units_committed(m, ix: ModelIndex) -> None:
     HiGHS the decisions that split the plans evenly ("at least k units committed by year
     t") to branch and round on, beside the start year of each unit. On p_medium, with the
     root sub-MIP heuristics off (:data:`optimizer.solve.MIP_OPTIONS`), its own rounding then
-    finds a plan within 0.25 % at the root and the search needs 187 nodes, not 310."""
+    finds a plan within 0.25 % at the root and the search needs 187 nodes, not 310.
+
+    ``w`` is marked in the suffix ``m.derived``: the plan's LP
+    (:func:`optimizer.solve.solve_model` with ``marginals``) leaves it free, so the
+    reduced cost of ``n`` and a re-solve with one more unit see only the plan's rows."""
     projects = {p.id: p for p in ix.projects}
     m.w = pyo.Var(
         list(ix.build_keys),
@@ -123,6 +127,10 @@ def add_units_committed(m, ix: ModelIndex) -> None:
     m.units_committed = pyo.Constraint(
         list(ix.build_keys), rule=rule, doc="units committed w[p,t] = Σ_{τ≤t} n[p,τ] [units]"
     )
+    if m.component("derived") is None:
+        m.derived = pyo.Suffix(direction=pyo.Suffix.LOCAL,
+                               doc="1 on variables the plan determines: not decisions")
+    m.derived.set_value(m.w, 1, expand=True)
 
 
 def add_stock_capacity(m, ix: ModelIndex) -> None:

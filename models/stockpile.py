@@ -112,11 +112,16 @@ def plan_start(m: pyo.ConcreteModel, plan: dict[str, dict], parts=("n", "z")) ->
     :func:`optimizer.solve.solve_model`: variable → value. What is left out (purchases
     ``b`` by default) the solver completes, so a plan from a related problem still gives
     a feasible start when its units do."""
-    return ComponentMap(
+    start = ComponentMap(
         (v, plan.get(var.local_name, {}).get(key, 0.0))
         for var in plan_variables(m) if var.local_name in parts
         for key, v in var.items()
     )
+    if "n" in parts and m.component("w") is not None:  # units committed follow from n
+        units = plan.get("n", {})
+        for (pid, t), w in m.w.items():
+            start[w] = sum(x for (q, tau), x in units.items() if q == pid and tau <= t)
+    return start
 
 
 def add_ev_optimality(

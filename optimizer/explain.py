@@ -142,22 +142,40 @@ def _flow_limits(m, ix: ModelIndex, marg) -> list[Limit]:
 
 def _unit_limits(m, ix: ModelIndex, marg) -> list[Limit]:
     """A project built to its unit limit: the value of allowing one more unit, started
-    in its best year (the least reduced cost of ``n``)."""
+    in its best year. Measured by re-solving the plan's LP with that unit added (the
+    dual alone is degenerate here: each scenario's output also carries the implied bound
+    ``Q_p · U_p``, which can take the whole dual and show a rate of 0), in the year of
+    the least reduced cost of ``n`` and in the earliest start year, the better of the
+    two."""
     out = []
     for p in ix.projects:
         starts = ix.start_years(p)
         built = sum(round(m.n[p.id, t].value or 0) for t in starts)
         if not starts or built < p.max_units:
             continue
-        best = min(starts, key=lambda t: marg.columns.get(m.n[p.id, t], 0.0))
-        rc = marg.columns.get(m.n[p.id, best], 0.0)
-        limit = Limit("unit limit", p.sponsor, p.output, f"project {p.id}", p.max_units,
-                      "units", key=(p.id, best), moves=[(m.n[p.id, best], 1.0, 1.0)],
-                      rate=min(rc, 0.0), step=1.0)
+        outputs = [(var, 0.0, var.ub / p.max_units) for blk in m.scenario.values()
+                   for (pid, _t), var in blk.output.items()
+                   if pid == p.id and var.ub is not None]
         if p.id in getattr(m, "unit_limit", {}):
-            limit.moves.append((m.unit_limit[p.id], 0.0, 1.0))
-        out.append(limit)
+            outputs.append((m.unit_limit[p.id], 0.0, 1.0))
+        best = min(starts, key=lambda t: marg.columns.get(m.n[p.id, t], 0.0))
+        found = None
+        for t in dict.fromkeys((best, starts[0])):
+            moves = [(m.n[p.id, t], 1.0, 1.0), *outputs]
+            rate = _rate_after(marg, moves, fallback=marg.columns.get(m.n[p.id, t], 0.0))
+            if found is None or rate < found[0]:
+                found = (rate, t, moves)
+        rate, t, moves = found
+        out.append(Limit("unit limit", p.sponsor, p.output, f"project {p.id}", p.max_units,
+                         "units", key=(p.id, t), moves=moves, rate=min(rate, 0.0),
+                         step=1.0))
     return out
+
+
+def _rate_after(marg, moves, fallback: float) -> float:
+    """The plan LP's objective change for ``moves`` (``fallback`` when it does not solve)."""
+    moved = marg.objective_after(moves)
+    return fallback if moved is None else moved - marg.objective
 
 
 def _sentence(limit: Limit) -> str:

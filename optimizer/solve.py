@@ -334,7 +334,8 @@ def solve_model(
         values = h.getSolution().col_value
         if marginals:
             t2 = time.perf_counter()
-            found = _plan_lp(h, columns, constraints, integer, values)
+            found = _plan_lp(h, columns, constraints, integer, values,
+                             model.component("derived") or {})
             lp_seconds = time.perf_counter() - t2
             if found is not None:
                 values = found.values
@@ -359,15 +360,21 @@ class _PlanLp:
     marginals: Marginals
 
 
-def _plan_lp(h, columns, constraints, integer, values) -> _PlanLp | None:
+def _plan_lp(h, columns, constraints, integer, values, derived) -> _PlanLp | None:
     """Fix the integer columns at the plan's values, solve the LP left, and read its
     duals (``None`` when that LP does not solve to optimality, which a plan's own LP
-    should; the report then goes without marginal values)."""
+    should; the report then goes without marginal values). Integer columns the model
+    marks ``derived`` (a suffix: values its rows determine from the plan) are left free,
+    neither fixed nor bounded, so a reduced cost or a re-solve moving the plan sees only
+    the plan's own rows."""
     idx = np.nonzero(integer)[0].astype(np.int32)
     if idx.size:
         fixed = np.round(np.asarray(values, dtype=float)[idx])
         h.changeColsIntegrality(idx.size, idx, np.zeros(idx.size, dtype=np.uint8))
-        h.changeColsBounds(idx.size, idx, fixed, fixed)
+        free = np.array([derived.get(columns[j], 0) for j in idx], dtype=bool)
+        fixed_lo = np.where(free, -highspy.kHighsInf, fixed)
+        fixed_up = np.where(free, highspy.kHighsInf, fixed)
+        h.changeColsBounds(idx.size, idx, fixed_lo, fixed_up)
         h.setOptionValue("time_limit", highspy.kHighsInf)
         h.run()
     status = h.getModelStatus()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyomo.environ as pyo
 import pytest
-from instances import small_case
+from instances import case_b, small_case
 
 from instance import Instance
 from models.factors import scenario_data
@@ -202,3 +202,22 @@ def test_flows_balance_and_expectation(name):
     for row in table.records():
         key = (row["scenario"], row["member"], row["commodity"], row["year"])
         assert imported.get(key, 0.0) == pytest.approx(row["imports (t)"], abs=1e-6), key
+
+
+def test_unit_limit_value_is_one_more_unit_resolved():
+    """Case B with the project capped at one unit and 300 t of demand: each unit makes
+    100 t at 1,200 USD/t for 0.01 MUSD of capital, replacing imports at the floor of
+    1,500 USD/t, so one more unit saves 100 · 300 USD − 0.01 MUSD = 0.02 MUSD; with a cap
+    of two the optimum is exactly that much lower. (The dual alone gives 0 here: the
+    output's implied bound Q·U takes it.)"""
+    def capped(units: int) -> Instance:
+        b = case_b(with_project=True)
+        return replace(b, demand=(replace(b.demand[0], tonnes=300.0),),
+                       supply=(replace(b.supply[0], max_t_per_yr=300.0),),
+                       projects=(replace(b.projects[0], max_units=units),))
+
+    m, ix, _, out = solved(capped(1))
+    (lim,) = [lim for lim in binding_limits(m, ix, out.marginals) if lim.kind == "unit limit"]
+    assert lim.rate == pytest.approx(-0.02, abs=1e-9)
+    *_, more = solved(capped(2))
+    assert more.objective - out.objective == pytest.approx(lim.rate, abs=1e-9)
