@@ -21,15 +21,18 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from measure import read_summary, run_measured, sheet  # noqa: E402
+
 DEFAULT = ROOT / "tests" / "data" / "perf" / "p_medium.xlsx"
 SIX = ("value_of_coordination_musd", "eev_musd", "vss_musd", "ws_musd", "evpi_musd",
        "independent_objective_musd")
@@ -37,61 +40,13 @@ LINE = re.compile(r"^\s+(\d+\.\d) s  (.+?): (optimal|feasible|infeasible|error)(
                   r"\((\d+\.\d) s\)$")
 
 
-class LoadSampler:
-    """The 1-minute load average every ``every`` seconds while a run lasts."""
-
-    def __init__(self, every: float = 5.0):
-        self.every = every
-        self.samples = [os.getloadavg()[0]]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.wait(self.every):
-            self.samples.append(os.getloadavg()[0])
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.samples.append(os.getloadavg()[0])
-
-    def summary(self) -> str:
-        return f"{sum(self.samples) / len(self.samples):.1f} / {max(self.samples):.1f}"
-
-
 def run_streamed(cmd: list[str], on_line) -> dict:
     """Run ``cmd``, passing each stdout line to ``on_line``; its exit code, wall and CPU
     seconds (children included), peak MB of the largest process, the load during it."""
-    with LoadSampler() as load, tempfile.TemporaryFile("w+") as err:
-        t0 = time.perf_counter()
-        env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=ROOT,
-                                text=True, env=env)
-        for line in proc.stdout:
-            on_line(line.rstrip("\n"), time.perf_counter() - t0)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        err.seek(0)
-        tail = err.read().strip().splitlines()[-3:]
-    return {"exit": os.waitstatus_to_exitcode(status), "wall_s": round(wall, 1),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_mb": round(usage.ru_maxrss / 1024), "load": load.summary(),
-            "stderr": tail}
-
-
-def sheet(report: Path, name: str) -> list[tuple]:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(report, read_only=True, data_only=True)
-    try:
-        ws = next(ws for ws in wb.worksheets if ws.title == name)
-        return [tuple(r) for r in ws.iter_rows(min_row=2, values_only=True) if r and r[0]]
-    finally:
-        wb.close()
+    code, _, err, figures = run_measured(cmd, on_line)
+    return {"exit": code, "wall_s": round(figures["wall_s"], 1),
+            "cpu_s": round(figures["cpu_s"], 1), "peak_mb": round(figures["peak_mb"]),
+            "load": figures["load"], "stderr": err.strip().splitlines()[-3:]}
 
 
 def analyze_side(workbook: Path, options: list[str]) -> dict:
@@ -122,7 +77,7 @@ def solve_side(workbook: Path, options: list[str]) -> dict:
         row = run_streamed([str(exe), "solve", str(workbook), "-o", str(report), *options],
                            lambda line, s: print(f"  {line}", flush=True)
                            if line.startswith("engine:") else None)
-        summary = {r[0]: r[1] for r in sheet(report, "Summary")} if report.exists() else {}
+        summary = read_summary(report) if report.exists() else {}
     keys = ("status", "objective_musd", "best_bound_musd", "mip_gap", "build_seconds",
             "solve_seconds", "engine")
     return {"side": "solve", **row, **{k: summary.get(k) for k in keys}}

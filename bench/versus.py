@@ -22,79 +22,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from measure import read_summary, run_measured  # noqa: E402
+
 DEFAULT = ROOT / "tests" / "data" / "perf" / "p_medium.xlsx"
-
-
-class LoadSampler:
-    """The 1-minute load average every ``every`` seconds while a run lasts."""
-
-    def __init__(self, every: float = 5.0):
-        self.every = every
-        self.samples = [os.getloadavg()[0]]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.wait(self.every):
-            self.samples.append(os.getloadavg()[0])
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.samples.append(os.getloadavg()[0])
-
-    def summary(self) -> str:
-        return f"{sum(self.samples) / len(self.samples):.1f} / {max(self.samples):.1f}"
-
-
-def run_measured(cmd: list[str]) -> tuple[int, str, str, dict]:
-    """Run ``cmd``; return code, stdout, stderr and its figures: wall and CPU seconds and
-    peak MB (the process and the children it waited for), the load average during it."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        with LoadSampler() as load:
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, text=True)
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        figures = {
-            "wall_s": wall,
-            "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024,
-            "load": load.summary(),
-        }
-        return proc.returncode, out.read(), err.read(), figures
-
-
-def read_summary(report: Path) -> dict:
-    """Column A -> column B of the report's Summary sheet (found by its name)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(report, read_only=True, data_only=True)
-    try:
-        ws = next(ws for ws in wb.worksheets if ws.title.strip().lower() == "summary")
-        return {
-            str(row[0]).strip(): row[1]
-            for row in ws.iter_rows(min_row=2, max_col=2, values_only=True)
-            if row and row[0] is not None
-        }
-    finally:
-        wb.close()
 
 
 def stockpile_side(workbook: Path, options: list[str]) -> dict:
