@@ -7,9 +7,10 @@ model with every integer fixed at the plan, :class:`optimizer.solve.Marginals`):
   capacities, release and purchase limits, import arcs, transfer capacities, unit
   limits), with its marginal value: how much the expected total cost (the objective)
   moves when the limit is raised by one unit. The duals give it for every limit; for the
-  ones that matter most it is re-measured by re-solving the plan's LP with the limit
-  moved a little (a dual is one subgradient and can overstate the rate where the LP is
-  degenerate).
+  ones that matter most (the largest :data:`EXACT_LIMITS`, within :data:`EXACT_SECONDS`
+  of re-solves) it is re-measured by re-solving the plan's LP with the limit moved a
+  little (a dual is one subgradient and can overstate the rate where the LP is
+  degenerate); a unit limit is always re-measured first (its dual is degenerate).
 * **Not funded**: every eligible project the plan does not build, with a lower bound on
   the extra expected cost of building one unit of it with the rest of the plan unchanged
   (the least reduced cost over its start years: the plan's LP cost is convex in the
@@ -23,6 +24,7 @@ model with every integer fixed at the plan, :class:`optimizer.solve.Marginals`):
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -31,6 +33,9 @@ from optimizer.sheets import FIGURE, MUSD, TONNES, Table, note_table
 
 TOL = 1e-9
 EXACT_LIMITS = 40  # limits re-measured by a re-solve, the largest first
+# seconds of such re-solves in all: on a model of ~1 M columns one warm re-solve can take
+# seconds, and the rest keep their dual rate (a valid subgradient) once this is spent
+EXACT_SECONDS = 60.0
 FLOW_ROWS_CAP = 200_000  # rows of the Flows sheet before it keeps the worst scenarios only
 
 
@@ -49,6 +54,7 @@ class Limit:
     moves: list = field(default_factory=list)
     rate: float = 0.0  # MUSD of objective per unit of the limit
     step: float = 0.0
+    exact: bool = False  # rate measured by a re-solve (not only the dual)
 
     @property
     def effect(self) -> float:
@@ -140,13 +146,13 @@ def _flow_limits(m, ix: ModelIndex, marg) -> list[Limit]:
     return out
 
 
-def _unit_limits(m, ix: ModelIndex, marg) -> list[Limit]:
+def _unit_limits(m, ix: ModelIndex, marg, deadline: float) -> list[Limit]:
     """A project built to its unit limit: the value of allowing one more unit, started
     in its best year. Measured by re-solving the plan's LP with that unit added (the
     dual alone is degenerate here: each scenario's output also carries the implied bound
     ``Q_p · U_p``, which can take the whole dual and show a rate of 0), in the year of
     the least reduced cost of ``n`` and in the earliest start year, the better of the
-    two."""
+    two; past ``deadline`` (``time.monotonic()``) the reduced cost stands in."""
     out = []
     for p in ix.projects:
         starts = ix.start_years(p)
@@ -162,20 +168,16 @@ def _unit_limits(m, ix: ModelIndex, marg) -> list[Limit]:
         found = None
         for t in dict.fromkeys((best, starts[0])):
             moves = [(m.n[p.id, t], 1.0, 1.0), *outputs]
-            rate = _rate_after(marg, moves, fallback=marg.columns.get(m.n[p.id, t], 0.0))
+            moved = marg.objective_after(moves) if time.monotonic() < deadline else None
+            rate = (marg.columns.get(m.n[p.id, t], 0.0) if moved is None
+                    else moved - marg.objective)
             if found is None or rate < found[0]:
-                found = (rate, t, moves)
-        rate, t, moves = found
+                found = (rate, t, moves, moved is not None)
+        rate, t, moves, exact = found
         out.append(Limit("unit limit", p.sponsor, p.output, f"project {p.id}", p.max_units,
                          "units", key=(p.id, t), moves=moves, rate=min(rate, 0.0),
-                         step=1.0))
+                         step=1.0, exact=exact))
     return out
-
-
-def _rate_after(marg, moves, fallback: float) -> float:
-    """The plan LP's objective change for ``moves`` (``fallback`` when it does not solve)."""
-    moved = marg.objective_after(moves)
-    return fallback if moved is None else moved - marg.objective
 
 
 def _sentence(limit: Limit) -> str:
@@ -209,15 +211,18 @@ def _sentence(limit: Limit) -> str:
 def binding_limits(m, ix: ModelIndex, marg) -> list[Limit]:
     """Every binding limit, its marginal value, largest effect first; the largest
     :data:`EXACT_LIMITS` re-measured by re-solving the plan's LP with the limit moved."""
+    deadline = time.monotonic() + EXACT_SECONDS
     limits = (_budget_limits(m, ix, marg) + _stockpile_limits(m, ix, marg)
-              + _flow_limits(m, ix, marg) + _unit_limits(m, ix, marg))
+              + _flow_limits(m, ix, marg) + _unit_limits(m, ix, marg, deadline))
     binding = sorted((lim for lim in limits if abs(lim.rate) > TOL),
                      key=lambda lim: -lim.effect)
-    for lim in binding[:EXACT_LIMITS]:
-        step = lim.step * max(1.0, abs(lim.value)) if lim.kind != "unit limit" else 1.0
+    for lim in [lim for lim in binding if not lim.exact][:EXACT_LIMITS]:
+        if time.monotonic() >= deadline:
+            break
+        step = lim.step * max(1.0, abs(lim.value))
         moved = marg.objective_after([(x, lo * step, up * step) for x, lo, up in lim.moves])
         if moved is not None:
-            lim.rate = (moved - marg.objective) / step
+            lim.rate, lim.exact = (moved - marg.objective) / step, True
     binding = [lim for lim in binding if abs(lim.rate) > TOL]
     binding.sort(key=lambda lim: -lim.effect)
     return binding
