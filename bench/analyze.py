@@ -40,13 +40,15 @@ LINE = re.compile(r"^\s+(\d+\.\d) s  (.+?): (optimal|feasible|infeasible|error)(
                   r"\((\d+\.\d) s\)$")
 
 
-def run_streamed(cmd: list[str], on_line) -> dict:
+def run_streamed(cmd: list[str], on_line, tail: int | None = 3) -> dict:
     """Run ``cmd``, passing each stdout line to ``on_line``; its exit code, wall and CPU
-    seconds (children included), peak MB of the largest process, the load during it."""
+    seconds (children included), peak MB of the largest process, the load during it and
+    the last ``tail`` lines of its stderr (None: all of them)."""
     code, _, err, figures = run_measured(cmd, on_line)
+    lines = err.strip().splitlines()
     return {"exit": code, "wall_s": round(figures["wall_s"], 1),
             "cpu_s": round(figures["cpu_s"], 1), "peak_mb": round(figures["peak_mb"]),
-            "load": figures["load"], "stderr": err.strip().splitlines()[-3:]}
+            "load": figures["load"], "stderr": lines[-tail:] if tail else lines}
 
 
 def analyze_side(workbook: Path, options: list[str]) -> dict:
@@ -70,13 +72,13 @@ def analyze_side(workbook: Path, options: list[str]) -> dict:
     return {"side": "analyze", **row, "steps": steps, "figures": figures}
 
 
-def solve_side(workbook: Path, options: list[str]) -> dict:
+def solve_side(workbook: Path, options: list[str], tail: int | None = 3) -> dict:
     exe = Path(sys.executable).with_name("stockpile")
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xlsx"
         row = run_streamed([str(exe), "solve", str(workbook), "-o", str(report), *options],
                            lambda line, s: print(f"  {line}", flush=True)
-                           if line.startswith("engine:") else None)
+                           if line.startswith("engine:") else None, tail)
         summary = read_summary(report) if report.exists() else {}
     keys = ("status", "objective_musd", "best_bound_musd", "mip_gap", "build_seconds",
             "solve_seconds", "engine")
