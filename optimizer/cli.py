@@ -105,8 +105,10 @@ def template(
 def _solve_ph(input: Path, output, time_limit, mip_gap, ranks: int, bundle, rel_gap: float,
               lagrangian: bool) -> None:
     """``solve --engine ph``: progressive hedging under MPI, the same report."""
-    out.print(f"stockpile {__version__}: progressive hedging on {input} ({ranks} ranks"
-              + (f", bundles of {bundle}" if bundle else "") + ")")
+    bundle = bundle or AUTO_BUNDLE
+    out.print(f"stockpile {__version__}: progressive hedging on {input} (up to {ranks} "
+              f"ranks, " + (f"bundles of about {bundle} scenarios)" if bundle > 1
+                            else "no bundles)"))
     engine = ph_engine(ranks, bundle, rel_gap, lagrangian)
     run, path = _handle_input_errors(lambda: solve_workbook(
         input, output, engine=engine, time_limit=time_limit, mip_gap=mip_gap))
@@ -124,8 +126,10 @@ def solve(
     ranks: Annotated[int, typer.Option("--ranks", min=1, help="MPI ranks for progressive "
                                                               "hedging (default 2).")] = 2,
     bundle: Annotated[int | None, typer.Option(
-        "--bundle", min=2, help="Scenarios per bundle for progressive hedging (default: "
-                                "none with --engine ph, about 10 when auto chooses it).")
+        "--bundle", min=1, help="Scenarios per bundle for progressive hedging, about "
+                                "(the nearest divisor of the scenario count); 1: no "
+                                "bundles. Default about 10: up to about 20 scenarios "
+                                "make one bundle, solved exactly.")
     ] = None,
     rel_gap: Annotated[float, typer.Option(
         "--rel-gap", min=0.0, help="Relative gap at which progressive hedging stops; the "

@@ -26,16 +26,16 @@ from dataclasses import dataclass, field
 from instance import Instance
 from models.index import ModelIndex
 from optimizer.extensive import ExtensiveForm
-from optimizer.ph.engine import ProgressiveHedging
+from optimizer.ph.engine import DEFAULT_BUNDLE, ProgressiveHedging
 from optimizer.ph.launcher import missing_requirements
 from optimizer.run import SolveRun
 from optimizer.summary import KEYS, Key
 
 EF_MAX_COLUMNS = 300_000
 THRESHOLD_ENV = "STOCKPILE_EF_MAX_COLUMNS"
-# PH's defaults under auto: bundles of about 10 scenarios (the size measured best on
-# 300-1,000 scenario workbooks)
-AUTO_BUNDLE = 10
+# PH's bundles under auto: about 10 scenarios (the size measured best on 300-1,000
+# scenario workbooks), as with --engine ph
+AUTO_BUNDLE = DEFAULT_BUNDLE
 
 
 def ef_max_columns() -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from optimizer.ph.driver import bundle_size
+from optimizer.ph.driver import bundle_size, usable_ranks
 from optimizer.ph.engine import ProgressiveHedging, plan_from_first_stage
 from optimizer.ph.launcher import missing_requirements
 from optimizer.ph.scenarios import scenario_names_creator, scenario_number
@@ -49,9 +49,22 @@ def test_scenario_names_suit_proper_bundles():
 
 def test_bundle_size_divides_the_scenarios():
     assert bundle_size(200, 10) == 10
-    assert bundle_size(11, 4) is None  # 11 is prime: no equal bundles
-    assert bundle_size(12, 5) == 4
+    assert bundle_size(11, 4) is None  # 11 is prime: no equal bundles up to 8
+    assert bundle_size(11, 10) == 11  # one bundle of all eleven
+    assert bundle_size(12, 5) == 4  # 4 and 6 are as near: the smaller
+    assert bundle_size(2, 10) == 2
+    assert bundle_size(997, 10) is None
     assert bundle_size(50, None) is None
+    assert bundle_size(50, 1) is None
+
+
+def test_ranks_follow_the_subproblems():
+    assert usable_ranks(2, 10, lagrangian=True, n_ranks=2) == 2  # one bundle: hub + spoke
+    assert usable_ranks(2, 10, lagrangian=False, n_ranks=2) == 1
+    assert usable_ranks(1, 10, lagrangian=False, n_ranks=4) == 1
+    assert usable_ranks(200, 10, lagrangian=False, n_ranks=2) == 2
+    assert usable_ranks(200, 100, lagrangian=True, n_ranks=6) == 6  # 2 bundles, 3 cylinders
+    assert usable_ranks(200, 100, lagrangian=False, n_ranks=6) == 2
 
 
 def test_plan_from_first_stage_rows():
@@ -99,3 +112,21 @@ def test_missing_mpi_is_a_clear_error(tmp_path, monkeypatch):
     assert "apt-get install openmpi-bin" in run.outcome.no_plan_reason
     assert run.exit_code == 3
     assert not (tmp_path / "ph.xlsx").exists()
+
+
+@pytest.mark.ph
+@needs_mpi
+@pytest.mark.parametrize("name", ["case_b.xlsx", "case_chain.xlsx", "us_mexico_demo.xlsx"])
+def test_default_ph_proves_small_cases(name, tmp_path):
+    """With its defaults (bundles of about 10, up to 2 ranks), PH on a workbook of a few
+    scenarios solves one bundle of all of them: the gap is proven within 1 % (here far
+    below) and the plan is the optimum's cost. One scenario (case_b) runs too, with no
+    spread for SEP to set rho from."""
+    optimum = EXPECTED[name]["objective_musd"]
+    run, _ = solve_workbook(CASES / name, tmp_path / "ph.xlsx", engine=ProgressiveHedging(),
+                            time_limit=60)
+    o = run.outcome
+    assert o.status == "optimal", o.no_plan_reason
+    assert o.gap <= 1e-3
+    assert o.objective == pytest.approx(optimum, rel=2e-3)
+    assert o.bound <= optimum + 1e-6 * max(1.0, abs(optimum))

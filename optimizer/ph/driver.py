@@ -54,12 +54,38 @@ class Options:
 
 
 def bundle_size(num_scens: int, wanted: int | None) -> int | None:
-    """The bundle size used for ``wanted``: the largest divisor of the scenario count not
-    above it (proper bundles must be of equal size); ``None`` for no bundling."""
+    """The bundle size used for ``wanted``: the divisor of the scenario count nearest to
+    it (proper bundles must be of equal size; the smaller on a tie), up to twice
+    ``wanted``; so 11 scenarios make one bundle of 11 for ``wanted = 10``, not plain PH.
+    ``None`` for no bundling (``wanted`` below 2, or no divisor from 2 to 2·``wanted``)."""
     if not wanted or wanted < 2:
         return None
-    size = max(d for d in range(1, min(wanted, num_scens) + 1) if num_scens % d == 0)
-    return size if size >= 2 else None
+    sizes = [d for d in range(2, min(2 * wanted, num_scens) + 1) if num_scens % d == 0]
+    return min(sizes, key=lambda d: (abs(d - wanted), d)) if sizes else None
+
+
+def subproblem_count(num_scens: int, wanted: int | None) -> int:
+    """Subproblems of a run: bundles, or scenarios without bundling."""
+    bundle = bundle_size(num_scens, wanted)
+    return num_scens // bundle if bundle else num_scens
+
+
+def cylinder_count(lagrangian: bool, n_ranks: int) -> int:
+    """Cylinders on ``n_ranks`` ranks: the hub, a Lagrangian spoke when asked and there
+    are 2 ranks or more, and an incumbent-finding spoke when the ranks divide by 3."""
+    if not lagrangian:
+        return 1
+    return 3 if n_ranks % 3 == 0 else (2 if n_ranks >= 2 else 1)
+
+
+def usable_ranks(num_scens: int, wanted: int | None, lagrangian: bool, n_ranks: int) -> int:
+    """The ranks a run can use: each cylinder needs a subproblem per rank, so a run with
+    fewer subproblems than ranks per cylinder gets fewer ranks (one bundle of all the
+    scenarios: one rank per cylinder)."""
+    subproblems = subproblem_count(num_scens, wanted)
+    while n_ranks > 1 and subproblems < n_ranks // cylinder_count(lagrangian, n_ranks):
+        n_ranks -= 1
+    return n_ranks
 
 
 def _config(opts: Options, num_scens: int, bundle: int | None):
@@ -91,7 +117,9 @@ def _config(opts: Options, num_scens: int, bundle: int | None):
     cfg.lagrangian_iter0_mipgap = opts.subproblem_gap
     cfg.lagrangian_iterk_mipgap = opts.subproblem_gap
     cfg.scenarios_per_bundle = bundle
-    cfg.sep_rho = opts.rho_setter == "sep"
+    # SEP sets rho from the scenarios' spread around x̄: with one subproblem there is none
+    # (mpi-sppy then divides by zero), and PH has nothing to reconcile anyway
+    cfg.sep_rho = opts.rho_setter == "sep" and subproblem_count(num_scens, bundle) > 1
     cfg.sep_rho_multiplier = opts.rho_multiplier
     cfg.coeff_rho = opts.rho_setter == "coeff"
     cfg.coeff_rho_multiplier = opts.rho_multiplier
@@ -102,10 +130,14 @@ def _cylinders(opts: Options, n_ranks: int) -> tuple[bool, bool, int]:
     """(Lagrangian spoke?, xhatshuffle spoke?, cylinder count) for ``n_ranks``. With
     ``λ > 0`` the CVaR threshold η has no finite bound, so a W-priced subproblem can be
     unbounded and its "bound" wrong: the bound then comes from iteration 0 only."""
-    lagrangian = opts.lagrangian and load(opts.instance_path).index.risk_weight == 0
-    shuffle = lagrangian and n_ranks % 3 == 0
-    cylinders = 3 if shuffle else (2 if n_ranks >= 2 and lagrangian else 1)
-    return lagrangian, shuffle, cylinders
+    lagrangian = lagrangian_allowed(opts.lagrangian, load(opts.instance_path).index)
+    cylinders = cylinder_count(lagrangian, n_ranks)
+    return lagrangian, cylinders == 3, cylinders
+
+
+def lagrangian_allowed(asked: bool, ix) -> bool:
+    """The Lagrangian spoke runs when asked and ``λ = 0`` (see :func:`_cylinders`)."""
+    return asked and ix.risk_weight == 0
 
 
 def _wheel(opts: Options, n_ranks: int):
@@ -244,7 +276,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     ap.add_argument("--instance", required=True, help="the saved instance (scenarios.py)")
     ap.add_argument("--out", required=True, help="result JSON path (written by rank 0)")
     ap.add_argument("--bundle", type=int, default=None,
-                    help="scenarios per bundle (largest divisor of the count not above it)")
+                    help="scenarios per bundle (the divisor of the count nearest to it)")
     ap.add_argument("--rel-gap", type=float, default=0.01, help="stop at this relative gap")
     ap.add_argument("--max-iterations", type=int, default=DEFAULT_MAX_ITERATIONS)
     ap.add_argument("--time-limit", type=float, default=None, help="PH seconds")
