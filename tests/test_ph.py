@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from optimizer.ph.driver import bundle_size, usable_ranks
+from optimizer.ph.driver import bundle_size, subproblem_seconds, usable_ranks
 from optimizer.ph.engine import ProgressiveHedging, plan_from_first_stage
 from optimizer.ph.launcher import missing_requirements
 from optimizer.ph.scenarios import scenario_names_creator, scenario_number
@@ -56,6 +56,14 @@ def test_bundle_size_divides_the_scenarios():
     assert bundle_size(997, 10) is None
     assert bundle_size(50, None) is None
     assert bundle_size(50, 1) is None
+
+
+def test_subproblems_share_the_time_limit():
+    """p_large with bundles of 50 on 2 hub ranks: 2 bundles each, so each may take
+    0.6 · 900 / 2 s and iteration 0 ends by 540 s, not after the MPI run is stopped."""
+    assert subproblem_seconds(900.0, 4, 2) == pytest.approx(270.0)
+    assert subproblem_seconds(60.0, 11, 1) == pytest.approx(0.6 * 60 / 11)
+    assert subproblem_seconds(10.0, 200, 2) == 1.0
 
 
 def test_ranks_follow_the_subproblems():
