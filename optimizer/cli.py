@@ -128,7 +128,7 @@ def solve(
     bundle: Annotated[int | None, typer.Option(
         "--bundle", min=1, help="Scenarios per bundle for progressive hedging, about "
                                 "(the nearest divisor of the scenario count); 1: no "
-                                "bundles. Default about 10: up to about 20 scenarios "
+                                "bundles. Default about 10: up to 13 scenarios "
                                 "make one bundle, solved exactly.")
     ] = None,
     rel_gap: Annotated[float, typer.Option(
