@@ -24,13 +24,7 @@ def add_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
     * ``η`` free: CVaR threshold (only when ``λ > 0``, else empty; one per member when
       independent).
     """
-    projects = {p.id: p for p in ix.projects}
-    m.n = pyo.Var(
-        list(ix.build_keys),
-        domain=pyo.NonNegativeIntegers,
-        bounds={(p, t): (0, projects[p].max_units) for p, t in ix.build_keys},
-        doc="units of project p starting construction in year t [units]",
-    )
+    m.n = units_variable(ix, "units of project p starting construction in year t [units]")
     m.z = pyo.Var(list(ix.facilities), domain=pyo.Binary, doc="stockpile facility opened [0/1]")
 
     buy_bounds = {}
@@ -54,6 +48,13 @@ def add_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
     add_units_committed(m, ix)
     add_stock_capacity(m, ix)
     add_stock_floors(m, ix)
+
+
+def units_variable(ix: ModelIndex, doc: str) -> pyo.Var:
+    """Whole units of each project and start year, from 0 to the unit limit ``U_p``."""
+    limit = {p.id: p.max_units for p in ix.projects}
+    return pyo.Var(list(ix.build_keys), domain=pyo.NonNegativeIntegers,
+                   bounds={(p, t): (0, limit[p]) for p, t in ix.build_keys}, doc=doc)
 
 
 def cvar_owners(ix: ModelIndex) -> list[str]:
@@ -113,12 +114,7 @@ def add_units_committed(m, ix: ModelIndex) -> None:
     (:func:`optimizer.solve.solve_model` with ``marginals``) leaves it free, so the
     reduced cost of ``n`` and a re-solve with one more unit see only the plan's rows."""
     projects = {p.id: p for p in ix.projects}
-    m.w = pyo.Var(
-        list(ix.build_keys),
-        domain=pyo.NonNegativeIntegers,
-        bounds={(p, t): (0, projects[p].max_units) for p, t in ix.build_keys},
-        doc="units of project p committed by year t [units]",
-    )
+    m.w = units_variable(ix, "units of project p committed by year t [units]")
 
     def rule(m_, pid, t):
         units = [m_.n[pid, tau] for tau in ix.start_years(projects[pid]) if tau <= t]
