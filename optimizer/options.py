@@ -84,7 +84,7 @@ def said(choice: EngineChoice) -> None:
 
 def auto_engine() -> AutoEngine:
     """What analyze, sweep and coalitions solve the full problem with."""
-    return AutoEngine(ph=ph_engine(2, AUTO_BUNDLE, 0.01, True), on_choice=said)
+    return AutoEngine(ph=ph_engine(2, AUTO_BUNDLE, 0.01, False), on_choice=said)
 
 
 def solve_line(name: str, outcome: SolveOutcome, seconds: float) -> str:

@@ -89,7 +89,7 @@ def test_ph_against_extensive_form(name, tmp_path):
     # one bundle of all the scenarios (2; 11 for the demo, a prime): plain PH on these
     # tiny cases crawls, and the bundle exercises the whole chain in seconds
     engine = ProgressiveHedging(ranks=2, bundle=BUNDLE.get(name, 2), rel_gap=0.01,
-                                max_iterations=30)
+                                max_iterations=30, lagrangian=True)  # hub and spoke
     run, report = solve_workbook(CASES / name, tmp_path / "ph.xlsx", engine=engine,
                                  time_limit=60)
     o = run.outcome

@@ -122,7 +122,7 @@ class ProgressiveHedging:
     rel_gap: float = 0.01
     max_iterations: int = DEFAULT_MAX_ITERATIONS
     rho_setter: str = DEFAULT_RHO_SETTER
-    lagrangian: bool = True
+    lagrangian: bool = False
     on_line: Callable[[str], None] | None = field(default=None, compare=False)
     name: str = "ph"
 

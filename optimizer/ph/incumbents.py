@@ -30,6 +30,22 @@ def _extension_class():
         def __init__(self, ph):
             super().__init__(ph)
             self.every = max(1, int(self.options.get("every", 1)))
+            self._mark = None  # when the last iteration's checks ran
+
+        def _stop_if_next_would_overrun(self):
+            """mpi-sppy looks at its time limit before each iteration's solves only; an
+            iteration as long as the last one that would end past the limit is not
+            started (the limit is set to 0, so PH's own check stops the loop on every
+            rank at once)."""
+            import time
+
+            now = time.perf_counter()
+            # the first time: iteration 0 from the start, with its incumbent tries
+            last = now - (self.opt.start_time if self._mark is None else self._mark)
+            self._mark = now
+            limit = self.opt.options.get("time_limit")
+            if limit is not None and now - self.opt.start_time + last > limit:
+                self.opt.options["time_limit"] = 0.0
 
         def _try_plans(self):
             self.opt.disable_W_and_prox()
@@ -70,6 +86,7 @@ def _extension_class():
         def miditer(self):
             if self.opt._PHIter % self.every == 0:
                 self._try_plans()
+            self._stop_if_next_would_overrun()
 
         def post_everything(self):
             self._try_plans()
