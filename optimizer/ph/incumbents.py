@@ -9,6 +9,8 @@ lazily: mpi-sppy is an optional dependency.
 
 from __future__ import annotations
 
+import time
+
 
 def incumbent_classes():
     """The hub class and its incumbent extension (built lazily: mpi-sppy is optional)."""
@@ -37,8 +39,6 @@ def _extension_class():
             iteration as long as the last one that would end past the limit is not
             started (the limit is set to 0, so PH's own check stops the loop on every
             rank at once)."""
-            import time
-
             now = time.perf_counter()
             # the first time: iteration 0 from the start, with its incumbent tries
             last = now - (self.opt.start_time if self._mark is None else self._mark)
