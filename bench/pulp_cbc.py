@@ -42,57 +42,11 @@ WILDCARD = "*"
 # --------------------------------------------------------------------------- reading
 
 
-def _number(value) -> float | None:
-    """A cell as a number: numbers, numeric text; blank (or only spaces) is None."""
-    if value is None or isinstance(value, bool):
-        return None if value is None else float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip()
-    return float(text) if text else None
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def supply_floors(path: Path) -> dict[tuple[str, str, str], float]:
-    """Supply-row floors ``f_cko`` given in the workbook (``floor_usd_per_t``), keyed by
-    (country, commodity, origin). Rows that leave the cell blank are absent."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = next((ws for ws in wb.worksheets if ws.title.strip().lower() == "supply"), None)
-        if sheet is None:
-            return {}
-        rows = sheet.iter_rows(values_only=True)
-        header = [_text(h).lower() for h in next(rows, ())]
-        if "floor_usd_per_t" not in header:
-            return {}
-        col = {name: header.index(name) for name in ("country", "commodity", "origin")}
-        fcol = header.index("floor_usd_per_t")
-        floors = {}
-        for row in rows:
-            row = list(row) + [None] * (len(header) - len(row))
-            floor = _number(row[fcol])
-            if floor is not None:
-                key = tuple(_text(row[col[name]]) for name in ("country", "commodity", "origin"))
-                floors[key] = floor
-        return floors
-    finally:
-        wb.close()
-
-
-def arc_floors(instance, path: Path) -> dict[tuple[str, str, str], float]:
-    """Supply-row floors: from the reader when its Supply arcs carry them, else read here."""
-    if instance.supply and hasattr(instance.supply[0], "floor"):
-        return {
-            (a.country, a.commodity, a.origin): a.floor
-            for a in instance.supply
-            if a.floor is not None
-        }
-    return supply_floors(path)
+def arc_floors(instance) -> dict[tuple[str, str, str], float]:
+    """Supply-row floors ``f_cko`` (``floor_usd_per_t``) keyed by (country, commodity,
+    origin); rows that leave the cell blank are absent."""
+    return {(a.country, a.commodity, a.origin): a.floor for a in instance.supply
+            if a.floor is not None}
 
 
 # --------------------------------------------------------------------------- model
@@ -386,7 +340,7 @@ def solve_workbook(
     if not result.ok:
         raise SystemExit(f"{path}: {len(result.errors)} problem(s) in the workbook")
     instance = result.instance
-    floors = arc_floors(instance, path)
+    floors = arc_floors(instance)
     read_s = time.perf_counter() - wall0
 
     t0 = time.perf_counter()

@@ -118,9 +118,10 @@ def plan_start(m: pyo.ConcreteModel, plan: dict[str, dict], parts=("n", "z")) ->
         for key, v in var.items()
     )
     if "n" in parts and m.component("w") is not None:  # units committed follow from n
-        units = plan.get("n", {})
-        for (pid, t), w in m.w.items():
-            start[w] = sum(x for (q, tau), x in units.items() if q == pid and tau <= t)
+        units, running = plan.get("n", {}), {}
+        for (pid, t), w in sorted(m.w.items(), key=lambda item: item[0][1]):
+            running[pid] = running.get(pid, 0.0) + units.get((pid, t), 0.0)
+            start[w] = running[pid]
     return start
 
 

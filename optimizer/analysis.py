@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from instance import COORDINATED, INDEPENDENT, Instance
-from models.factors import alone, scenario_data
+from models.factors import ScenarioData, alone, scenario_data
 from models.stockpile import build_model
 from optimizer.eev import expected_result_of_ev_plans, expected_value_problem
-from optimizer.engines import AutoEngine, estimated_columns, record_choice
+from optimizer.engines import AutoEngine, estimated_columns, record_choice, resolve
 from optimizer.figures import (
     EEV_ACCURACY,
     Figure,
@@ -98,10 +98,9 @@ def proven_by_rp(eev: SolveOutcome, rp: SolveOutcome, mip_gap: float) -> SolveOu
         f"{eev.termination}; proven within the gap by the stochastic problem's bound"))
 
 
-def wait_and_see_scenario(instance: Instance, i: int, *, time_limit, mip_gap
+def wait_and_see_scenario(instance: Instance, sc: ScenarioData, *, time_limit, mip_gap
                           ) -> SolveOutcome:
-    """Scenario ``i`` alone with its own first stage (one term of WS)."""
-    sc = scenario_data(instance)[i]
+    """Scenario ``sc`` alone with its own first stage (one term of WS)."""
     return solve_model(build_model(instance, [alone(sc)]), time_limit=time_limit,
                        mip_gap=mip_gap, options=SMALL_MIP_OPTIONS)
 
@@ -132,7 +131,7 @@ def analysis_tasks(instance: Instance, engine: Engine, kw: dict, *, columns: int
     ``π_s > 0`` (group ``ws``). A PH engine takes the machine: its tasks run alone."""
     exclusive = engine.name == "ph"
     full = {"columns": columns, "exclusive": exclusive}
-    ws = [Task(("ws", i), f"wait-and-see: {sc.id}", wait_and_see_scenario, (instance, i),
+    ws = [Task(("ws", i), f"wait-and-see: {sc.id}", wait_and_see_scenario, (instance, sc),
                kw, columns // max(1, len(instance.scenarios)), "ws")
           for i, sc in enumerate(scenario_data(instance)) if sc.probability > 0]
     mode = other_mode(instance)
@@ -219,13 +218,12 @@ def analyze_instance(
     time_limit = st.time_limit_s if time_limit is None else time_limit
     mip_gap = st.mip_gap if mip_gap is None else mip_gap
     kw = {"time_limit": time_limit, "mip_gap": mip_gap}
-    choice = engine.choose(instance) if isinstance(engine, AutoEngine) else None
-    done = run_analysis(instance, choice.engine if choice else engine, kw, jobs=jobs,
+    chosen, choice = resolve(engine, instance)
+    done = run_analysis(instance, chosen, kw, jobs=jobs,
                         progress=progress, step=step or (lambda name: None),
                         solved=solved or (lambda name, outcome, seconds: None))
     rp = done["rp"].result
-    if choice:
-        record_choice(rp, choice)
+    record_choice(rp, choice)
     rp_value = objective(rp.outcome)
     other = objective(done["other"].result)
     independent, coordinated = (other, rp_value) if other_mode(instance) == INDEPENDENT \

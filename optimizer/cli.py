@@ -20,7 +20,7 @@ import typer
 from rich.table import Table as RichTable
 
 from optimizer import __version__
-from optimizer.engines import AUTO_BUNDLE, AutoEngine
+from optimizer.engines import AutoEngine
 from optimizer.extensive import ExtensiveForm
 from optimizer.io import read_instance
 from optimizer.options import (
@@ -105,11 +105,10 @@ def template(
 def _solve_ph(input: Path, output, time_limit, mip_gap, ranks: int, bundle, rel_gap: float,
               lagrangian: bool) -> None:
     """``solve --engine ph``: progressive hedging under MPI, the same report."""
-    bundle = bundle or AUTO_BUNDLE
-    out.print(f"stockpile {__version__}: progressive hedging on {input} (up to {ranks} "
-              f"ranks, " + (f"bundles of about {bundle} scenarios)" if bundle > 1
-                            else "no bundles)"))
     engine = ph_engine(ranks, bundle, rel_gap, lagrangian)
+    out.print(f"stockpile {__version__}: progressive hedging on {input} (up to {ranks} "
+              f"ranks, " + (f"bundles of about {engine.bundle} scenarios)"
+                            if engine.bundle > 1 else "no bundles)"))
     run, path = _handle_input_errors(lambda: solve_workbook(
         input, output, engine=engine, time_limit=time_limit, mip_gap=mip_gap))
     print_run(run, path)
@@ -154,7 +153,7 @@ def solve(
     phases = Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
     chosen = ExtensiveForm() if engine == Engine.ef else AutoEngine(
-        ph=ph_engine(ranks, bundle or AUTO_BUNDLE, rel_gap, lagrangian), on_choice=said)
+        ph=ph_engine(ranks, bundle, rel_gap, lagrangian), on_choice=said)
     with out.status("solving…") as status:
         phases.status = status
         run, path = _handle_input_errors(lambda: solve_workbook(

@@ -30,7 +30,7 @@ from instance import COORDINATED, Instance
 from models.factors import ScenarioData, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model
-from optimizer.engines import AutoEngine, estimated_columns, record_choice
+from optimizer.engines import AutoEngine, estimated_columns, record_choice, resolve
 from optimizer.game import CORE_TOLERANCE, Coalition, Game, all_coalitions, coalition_name
 from optimizer.parallel import Done, Runner, Task, worker_count
 from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_instance
@@ -193,11 +193,11 @@ def solve_coalitions(
     members = tuple(members)
     # the game's members only; the workbook's other members are outside every coalition
     base = restrict(instance, members).with_settings(coordination=COORDINATED)
-    choice = engine.choose(base) if isinstance(engine, AutoEngine) else None
+    chosen, choice = resolve(engine, base)
     order = all_coalitions(members)
     workers = worker_count(jobs, len(order), estimated_columns(base))
     tasks = coalition_tasks(base, scenario_data(instance), order, members,
-                            choice.engine if choice else engine, kw,
+                            chosen, kw,
                             progress if workers == 1 else None)
     solves: dict[Coalition, CoalitionSolve] = {}
     started = {task.key: i for i, task in enumerate(tasks, start=1)}
@@ -219,8 +219,7 @@ def solve_coalitions(
 
     finished = Runner(workers, on_start=start, on_done=done).run(tasks)
     grand = finished[base.member_set].result
-    if choice:
-        record_choice(grand, choice)
+    record_choice(grand, choice)
     game = Game(members, {c: solves[c].cost for c in order})
     return CoalitionRun(instance, members, {c: solves[c] for c in order}, grand, game)
 

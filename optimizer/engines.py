@@ -26,16 +26,13 @@ from dataclasses import dataclass, field
 from instance import Instance
 from models.index import ModelIndex
 from optimizer.extensive import ExtensiveForm
-from optimizer.ph.engine import DEFAULT_BUNDLE, ProgressiveHedging
+from optimizer.ph.engine import ProgressiveHedging
 from optimizer.ph.launcher import missing_requirements
 from optimizer.run import SolveRun
 from optimizer.summary import KEYS, Key
 
 EF_MAX_COLUMNS = 300_000
 THRESHOLD_ENV = "STOCKPILE_EF_MAX_COLUMNS"
-# PH's bundles under auto: about 10 scenarios (the size measured best on 300-1,000
-# scenario workbooks), as with --engine ph
-AUTO_BUNDLE = DEFAULT_BUNDLE
 
 
 def ef_max_columns() -> int:
@@ -82,7 +79,7 @@ def choose_engine(instance: Instance, ph: ProgressiveHedging | None = None) -> E
     if missing:
         return EngineChoice(ExtensiveForm(), f"{size}, but {missing}; the extensive form "
                                              "is used instead and may take long")
-    ph = ph or ProgressiveHedging(bundle=AUTO_BUNDLE)
+    ph = ph or ProgressiveHedging()
     return EngineChoice(ph, f"{size}: progressive hedging splits the problem by scenario")
 
 
@@ -102,14 +99,27 @@ class AutoEngine:
         return choice
 
     def solve(self, instance: Instance, **kwargs) -> SolveRun:
-        choice = self.choose(instance)
-        run = choice.engine.solve(instance, **kwargs)
+        engine, choice = resolve(self, instance)
+        run = engine.solve(instance, **kwargs)
         record_choice(run, choice)
         return run
 
 
-def record_choice(run: SolveRun, choice: EngineChoice) -> None:
-    """Summary's ``engine``, its meaning followed by why ``--engine auto`` chose it."""
+def resolve(engine, instance: Instance) -> tuple[object, EngineChoice | None]:
+    """The engine that solves ``instance``: ``engine`` itself, or the one an
+    :class:`AutoEngine` chooses for it (told once), with the choice to record on the runs
+    it makes (:func:`record_choice`); ``None`` for an engine given outright."""
+    if isinstance(engine, AutoEngine):
+        choice = engine.choose(instance)
+        return choice.engine, choice
+    return engine, None
+
+
+def record_choice(run: SolveRun, choice: EngineChoice | None) -> None:
+    """Summary's ``engine``, its meaning followed by why ``--engine auto`` chose it
+    (nothing when the engine was not chosen by auto)."""
+    if choice is None:
+        return
     base = KEYS["engine"]
     run.results.set(Key(base.key, base.unit, f"{base.meaning}. Chosen by --engine auto: "
                                               f"{choice.reason}."), choice.engine.name)

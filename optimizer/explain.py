@@ -159,9 +159,9 @@ def _unit_limits(m, ix: ModelIndex, marg, deadline: float) -> list[Limit]:
         built = sum(round(m.n[p.id, t].value or 0) for t in starts)
         if not starts or built < p.max_units:
             continue
-        outputs = [(var, 0.0, var.ub / p.max_units) for blk in m.scenario.values()
-                   for (pid, _t), var in blk.output.items()
-                   if pid == p.id and var.ub is not None]
+        outputs = [(blk.output[p.id, t], 0.0, blk.output[p.id, t].ub / p.max_units)
+                   for blk in m.scenario.values() for t in ix.producing_years(p)
+                   if (p.id, t) in blk.output]
         if p.id in getattr(m, "unit_limit", {}):
             outputs.append((m.unit_limit[p.id], 0.0, 1.0))
         best = min(starts, key=lambda t: marg.columns.get(m.n[p.id, t], 0.0))

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.engines import AUTO_BUNDLE, EF_MAX_COLUMNS, AutoEngine, EngineChoice
+from optimizer.engines import EF_MAX_COLUMNS, AutoEngine, EngineChoice
 from optimizer.figures import percent
 from optimizer.solve import SolveOutcome
 from optimizer.terminal import fmt, out
@@ -63,8 +63,9 @@ EngineOpt = Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)]
 
 
 def ph_engine(ranks: int, bundle, rel_gap: float, lagrangian: bool):
-    """Progressive hedging with its log streamed to the terminal."""
-    from optimizer.ph.engine import ProgressiveHedging
+    """Progressive hedging with its log streamed to the terminal (``bundle`` None: the
+    engine's default, about 10 scenarios)."""
+    from optimizer.ph.engine import DEFAULT_BUNDLE, ProgressiveHedging
 
     t0 = time.perf_counter()
 
@@ -73,7 +74,7 @@ def ph_engine(ranks: int, bundle, rel_gap: float, lagrangian: bool):
         if line:
             out.print(f"  {time.perf_counter() - t0:7.1f} s  {line}", markup=False)
 
-    return ProgressiveHedging(ranks=ranks, bundle=bundle, rel_gap=rel_gap,
+    return ProgressiveHedging(ranks=ranks, bundle=bundle or DEFAULT_BUNDLE, rel_gap=rel_gap,
                               lagrangian=lagrangian, on_line=on_line)
 
 
@@ -84,7 +85,7 @@ def said(choice: EngineChoice) -> None:
 
 def auto_engine() -> AutoEngine:
     """What analyze, sweep and coalitions solve the full problem with."""
-    return AutoEngine(ph=ph_engine(2, AUTO_BUNDLE, 0.01, False), on_choice=said)
+    return AutoEngine(ph=ph_engine(2, None, 0.01, False), on_choice=said)
 
 
 def solve_line(name: str, outcome: SolveOutcome, seconds: float) -> str:

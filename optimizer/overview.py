@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from optimizer.plan_tables import ALL_MEMBERS
+from optimizer.plan_tables import ALL_MEMBERS, shortage_commodity
 from optimizer.sheets import MUSD, TONNES, Results
 
 HARDEST_LIMITS = 5
@@ -198,16 +198,16 @@ def _shortage_blocks(results: Results) -> list[Block]:
     scenarios = results.table("Scenarios")
     if scenarios is None:
         return []
-    shortfalls = results.table("Shortfalls")
+    short = results.table("Shortfalls").records()
     records = scenarios.records()
     rows = []
     for name in scenarios.columns:
-        if not (name.startswith("shortage ") and name.endswith(" (t)")):
+        k = shortage_commodity(name)
+        if k is None:
             continue
-        k = name[len("shortage "):-len(" (t)")]
         expected = sum(r["probability"] * r[name] for r in records)
         worst = max(records, key=lambda r: r[name])
-        who = sorted({r["member"] for r in shortfalls.records()
+        who = sorted({r["member"] for r in short
                       if r["scenario"] == worst["scenario"] and r["commodity"] == k})
         rows.append((k, round_tonnes(expected), worst["scenario"], round_tonnes(worst[name]),
                      ", ".join(who)))
@@ -284,11 +284,10 @@ def overview(results: Results) -> list[Block]:
     """The Overview's content, top to bottom."""
     blocks = [Block("title", results.title or "Stockpile plan")]
     blocks += [Block("line", line) for line in status_lines(results)]
-    for part in (_cost_blocks, _spend_blocks, _fund_blocks, _stock_blocks, _shortage_blocks,
-                 _limit_blocks, _more_blocks):
-        if results.value("status") in ("optimal", "feasible"):
-            blocks += part(results)
     if results.value("status") in ("optimal", "feasible"):
+        for part in (_cost_blocks, _spend_blocks, _fund_blocks, _stock_blocks,
+                     _shortage_blocks, _limit_blocks, _more_blocks):
+            blocks += part(results)
         blocks.append(Block("line", "Figures are rounded for reading; the exact values are "
                                     "in Summary and the other sheets."))
     elif results.table("Diagnosis") is not None:

@@ -113,6 +113,14 @@ def shortage_column(commodity: str) -> str:
     return f"shortage {commodity} (t)"
 
 
+def shortage_commodity(column: str) -> str | None:
+    """The commodity of a :func:`shortage_column` name; ``None`` for any other column."""
+    head, tail = "shortage ", " (t)"
+    if column.startswith(head) and column.endswith(tail) and len(column) > len(head + tail):
+        return column[len(head):-len(tail)]
+    return None
+
+
 def release_column(commodity: str) -> str:
     return f"release {commodity} (t)"
 

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from optimizer.charts import CHART_DATA, add_charts
 from optimizer.overview import Block, is_plan_report, overview
 from optimizer.pages import print_setup
-from optimizer.plan_tables import ALL_MEMBERS
+from optimizer.plan_tables import ALL_MEMBERS, shortage_commodity
 from optimizer.sheets import FIGURE, MUSD, SHARE, TONNES, Results, Table
 from optimizer.xlsx import header_row, put, save_atomically, style_header
 
@@ -213,8 +213,7 @@ def _highlight(ws, table: Table) -> None:
     cols = {name: get_column_letter(j) for j, name in enumerate(table.columns, start=1)}
     short = [cols[name] for name in table.columns
              if name == "shortage (t)" or (table.name == "Scenarios"
-                                           and name.startswith("shortage ")
-                                           and name.endswith("(t)"))]
+                                           and shortage_commodity(name) is not None)]
     for letter in short:
         ws.conditional_formatting.add(f"{letter}2:{letter}{n + 1}", CellIsRule(
             operator="greaterThan", formula=["0.001"], fill=ALERT_FILL))

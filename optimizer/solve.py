@@ -31,12 +31,11 @@ OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "err
 # costs out of its "excessively small" range while the report still speaks MUSD.
 OBJECTIVE_SCALE = 1e3
 # HiGHS options for the one-scenario MIPs of an analysis (EV, wait-and-see, EEV's scenario
-# checks): their LP and rounding find the plan at once, while RINS/RENS sub-MIPs and
-# restarts took most of their time closing the last 0.01 % (p_medium: 10 wait-and-see
-# solves 36 s → 10 s, EV 5.3 s → 1.0 s, an EEV check 26 s → 9 s; every one still optimal
-# within the gap asked).
-SMALL_MIP_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-                     "mip_allow_restart": False}
+# checks), beside MIP_OPTIONS: their LP and rounding find the plan at once, while RINS/RENS
+# sub-MIPs (off for every MIP now) and restarts took most of their time closing the last
+# 0.01 % (p_medium: 10 wait-and-see solves 36 s → 10 s, EV 5.3 s → 1.0 s, an EEV check
+# 26 s → 9 s; every one still optimal within the gap asked).
+SMALL_MIP_OPTIONS = {"mip_allow_restart": False}
 # Every MIP: HiGHS's root sub-MIP heuristics (RENS, RINS and the reduced-cost sub-MIP)
 # each re-solve an LP as large as the model. On p_medium they spent 98 of 295 s finding a
 # plan that HiGHS's own rounding comes close to at the root once the model carries the

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from instance import Instance
-from optimizer.engines import AutoEngine, estimated_columns, record_choice
+from optimizer.engines import AutoEngine, estimated_columns, record_choice, resolve
 from optimizer.figures import NUMERIC_ACCURACY
 from optimizer.parallel import Done, Runner, Task, worker_count
 from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_instance
@@ -60,9 +60,7 @@ def sweep_runs(instance: Instance, parameter: str, values: list[float], *, time_
     """Every run of the sweep (``jobs`` at a time, :mod:`optimizer.parallel`), in the
     order of ``values``; ``advance(value, run)`` hears of each as it finishes. An
     :class:`~optimizer.engines.AutoEngine` chooses once, on the run of the first value."""
-    choice = engine.choose(swept(instance, parameter, values[0])) if isinstance(
-        engine, AutoEngine) else None
-    chosen = choice.engine if choice else engine
+    chosen, choice = resolve(engine, swept(instance, parameter, values[0]))
     columns = estimated_columns(instance)
     kw = {"time_limit": time_limit, "mip_gap": mip_gap}
     tasks = [Task(i, f"{parameter} = {value:g}", sweep_point,
@@ -72,9 +70,8 @@ def sweep_runs(instance: Instance, parameter: str, values: list[float], *, time_
     runner = Runner(worker_count(jobs, len(tasks), columns), on_done=lambda done: advance(
         values[done.task.key], done.result) if advance else None)
     done = runner.run(tasks)
-    if choice:
-        for d in done.values():
-            record_choice(d.result, choice)
+    for d in done.values():
+        record_choice(d.result, choice)
     return [done[i] for i in range(len(values))]
 
 

@@ -31,12 +31,12 @@ SOLVER = "appsi_highs"
 # beat rho = |cost| and constant rho on the shared cases (case_chain: 0.9 % gap in 27
 # iterations against 5.3 % and 16 % after 40; us_mexico_demo, 10 iterations: 4.0 %
 # against 5.3 %).
-# the share of the time limit iteration 0 may take; the rest is for incumbent tries, more
-# iterations, and the plan's evaluation on every scenario after the MPI run
-ITER0_SHARE = 0.6
 RHO_SETTERS = ("sep", "coeff", "default")
 DEFAULT_RHO_SETTER = "sep"
 DEFAULT_MAX_ITERATIONS = 200
+# the share of the time limit iteration 0 may take; the rest is for incumbent tries, more
+# iterations, and the plan's evaluation on every scenario after the MPI run
+ITER0_SHARE = 0.6
 
 
 @dataclass(frozen=True)
