@@ -138,3 +138,24 @@ def test_default_ph_proves_small_cases(name, tmp_path):
     assert o.gap <= 1e-3
     assert o.objective == pytest.approx(optimum, rel=2e-3)
     assert o.bound <= optimum + 1e-6 * max(1.0, abs(optimum))
+
+
+@pytest.mark.ph
+@needs_mpi
+def test_no_plan_says_what_to_try(tmp_path, monkeypatch):
+    """A run whose plans all lack recourse somewhere (its result has no first stage)
+    reports why and what to change, not a bare "no incumbent"; nothing is written."""
+    def no_plan(command, *, cwd, timeout, on_line=None):
+        out = Path(command[command.index("--out") + 1])
+        out.write_text(json.dumps({"first_stage": None, "iterations": 4,
+                                   "bound_musd": 0.1}))
+        return 0, []
+
+    monkeypatch.setattr("optimizer.ph.engine.run_mpi", no_plan)
+    run, _ = solve_workbook(CASES / "case_a.xlsx", tmp_path / "ph.xlsx",
+                            engine=ProgressiveHedging(), time_limit=30)
+    reason = run.outcome.no_plan_reason
+    assert run.outcome.status == "error" and run.exit_code == 3
+    assert "no plan that works in every scenario (4 iteration(s), time limit 30 s)" in reason
+    assert "--time-limit" in reason and "--bundle" in reason and "--engine ef" in reason
+    assert not (tmp_path / "ph.xlsx").exists()

@@ -101,6 +101,17 @@ def ph_status(objective: float, bound: float | None,
     return (OPTIMAL if gap <= mip_gap else FEASIBLE), bound, gap
 
 
+def no_incumbent_reason(iterations, time_limit: float) -> str:
+    """Why a run has no plan, and what to try. The plans PH tries (a bundle's plan
+    closest to the average, the average rounded) must have recourse in every scenario,
+    also those of other bundles; on p_large each one tried broke a budget in some of
+    them (bench/README.md)."""
+    return (f"progressive hedging found no plan that works in every scenario "
+            f"({iterations} iteration(s), time limit {time_limit:g} s): each plan it tried "
+            "breaks a budget or a purchase in some scenario, or none was ready in time. "
+            "Try a longer --time-limit, larger bundles (--bundle), or --engine ef")
+
+
 class _Failed(Exception):
     """The run gave no plan to report: the reason, and PH's bound if it had one."""
 
@@ -180,8 +191,7 @@ class ProgressiveHedging:
             detail = result["error"] if result else "\n".join(tail[-15:])
             raise _Failed(f"the MPI run failed (exit code {code}): {detail}")
         if result.get("first_stage") is None:  # [] is a plan: no first-stage decisions
-            raise _Failed("progressive hedging found no incumbent plan "
-                          f"(after {result.get('iterations')} iterations)",
+            raise _Failed(no_incumbent_reason(result.get("iterations"), time_limit),
                           result.get("bound_musd"))
         return result
 
