@@ -166,9 +166,7 @@ def expected_value_figures(ev: SolveOutcome, eev: SolveOutcome | None
     fig = Figure(fig.value, ev_star.basis + fig.basis)
     if fig.value != INFEASIBLE:
         return ev_star, fig, {}
-    marker = "has recourse in scenario "
-    where = (f" Scenario {eev.termination.partition(marker)[2]} alone already rules every "
-             "such plan out." if marker in eev.termination else "")
+    where = f" {eev.no_plan_reason}" if eev.no_plan_reason else ""
     return ev_star, fig, {"eev_musd": (
         "No plan that is optimal for the expected-value problem keeps every budget and "
         "floor in every scenario (or each buys stock in a year when some scenario can "

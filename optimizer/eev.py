@@ -97,8 +97,9 @@ def completed_start(m: pyo.ConcreteModel, plan: dict, deadline: Deadline
 def no_ev_optimal_recourse(instance: Instance, ix: ModelIndex, scenarios, ev, ev_star,
                            plan: dict, deadline: Deadline) -> SolveOutcome | None:
     """A scenario in which no EV-optimal plan has recourse (EEV infeasible, proven), as
-    the outcome of that check; ``None`` when every scenario where the EV units have none
-    has another EV-optimal plan that does (or time ran out)."""
+    the outcome of that check, its ``no_plan_reason`` naming the scenario; ``None`` when
+    every scenario where the EV units have none has another EV-optimal plan that does
+    (or time ran out)."""
     for sc in scenarios:
         alone = build_model(instance, [sc], index=ix)
         fix_units(alone, plan)
@@ -110,7 +111,8 @@ def no_ev_optimal_recourse(instance: Instance, ix: ModelIndex, scenarios, ev, ev
         if out.status == INFEASIBLE:
             return replace(out, termination=(
                 f"no plan optimal for the expected-value problem has recourse in scenario "
-                f"{sc.id}"))
+                f"{sc.id}"), no_plan_reason=(
+                f"Scenario {sc.id} alone already rules every such plan out."))
         if deadline.left() == 0.0:
             return None
     return None
