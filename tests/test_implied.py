@@ -4,7 +4,11 @@ a budget in the others."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from generated import instances
+from hypothesis import HealthCheck, given, settings
 from workbooks import case_path
 
 from instance import (
@@ -101,20 +105,29 @@ def test_rows_carry_purchases_at_the_scenario_price_and_the_holding():
     assert year2 == {(1.1e-3, 1e-4, 1.0), (3.1e-3, 0.0, 1.0), (3e-3, 1e-4, 1.0365)}
 
 
-@pytest.mark.parametrize("case", ["case_budgets", "us_mexico_demo", "case_purchase_timing"])
-def test_the_optimal_plan_keeps_every_row(case):
-    """The rows are implied: the optimum of the full problem keeps every one of them,
-    and adding them leaves the optimum where it was."""
-    instance, _ = load(case_path(f"{case}.xlsx"))
+EXAMPLE = Path(__file__).parent.parent / "inputs" / "north_america.xlsx"
+
+
+@pytest.mark.parametrize("path", [case_path("case_budgets.xlsx"), case_path("us_mexico_demo.xlsx"),
+                                  case_path("case_purchase_timing.xlsx"), EXAMPLE],
+                         ids=lambda p: p.stem)
+def test_the_optimal_plan_keeps_every_row(path):
+    """The rows are implied: the optimum of the full problem keeps every one of them
+    (on the example, some hold with equality), and adding them leaves the optimum where
+    it was."""
+    instance, _ = load(path)
     ix, scenarios = ModelIndex(instance), scenario_data(instance)
     m = build_model(instance, scenarios, index=ix)
     before = solve_model(m, mip_gap=GAP)
     assert before.status == "optimal"
     rows = budget_implications(ix, scenarios, m)
+    tight = 0
     for coefs, keys, rhs in rows:
         spend = sum(a * m.component(name)[index].value for a, (name, index) in
                     zip(coefs, keys, strict=True))
         assert spend <= rhs + 1e-6 * max(1.0, abs(rhs))
+        tight += spend >= rhs - 1e-6 * max(1.0, abs(rhs))
+    assert tight > 0 or path != EXAMPLE
     m2 = build_model(instance, scenarios, index=ix)
     add_budget_implications(m2, budget_implications(ix, scenarios, m2))
     after = solve_model(m2, mip_gap=GAP)
@@ -150,3 +163,20 @@ def test_repair_says_when_no_purchases_keep_the_budgets():
     ix, scenarios = ModelIndex(instance), scenario_data(instance)
     assert PurchaseRepair(ix, scenarios).purchases(
         {"n": {}, "z": {}, "b": {("USA", "ga", 2): 500.0}}) is None
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(instance=instances())
+def test_every_row_holds_at_the_optimum_of_any_workbook(instance):
+    """On any valid workbook that has an optimum, that optimal plan keeps every row: the
+    rows are implied by the model, whatever its releases, transfers and prices."""
+    ix, scenarios = ModelIndex(instance), scenario_data(instance)
+    m = build_model(instance, scenarios, index=ix)
+    out = solve_model(m, mip_gap=1e-6, time_limit=20)
+    if not out.has_plan:
+        return
+    for coefs, keys, rhs in budget_implications(ix, scenarios, m):
+        spend = sum(a * (m.component(name)[index].value or 0.0) for a, (name, index) in
+                    zip(coefs, keys, strict=True))
+        assert spend <= rhs + 1e-6 * max(1.0, abs(rhs)), (keys, coefs, rhs)

@@ -195,6 +195,7 @@ def _wheel(opts: Options, n_ranks: int):
             "xhat_solver_options": dict(hub["opt_kwargs"]["options"]["iterk_solver_options"]),
             "keep_solution": True,
             "every": opts.xhat_every,
+            "instance_path": opts.instance_path,
         }
     spokes = []
     if cylinders >= 2:
