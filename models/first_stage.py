@@ -27,14 +27,8 @@ def add_first_stage(m: pyo.ConcreteModel, ix: ModelIndex) -> None:
     m.n = units_variable(ix, "units of project p starting construction in year t [units]")
     m.z = pyo.Var(list(ix.facilities), domain=pyo.Binary, doc="stockpile facility opened [0/1]")
 
-    buy_bounds = {}
-    for (c, k), s in ix.stockpiles.items():
-        ub = s.max_buy
-        if s.capacity is not None:
-            room = max(0.0, s.capacity - s.initial)
-            ub = room if ub is None else min(ub, room)
-        for t in ix.years:
-            buy_bounds[(c, k, t)] = (0.0, ub)
+    buy_bounds = {(c, k, t): (0.0, ix.purchase_limit(c, k))
+                  for (c, k) in ix.stockpiles for t in ix.years}
     m.b = pyo.Var(
         list(buy_bounds),
         domain=pyo.NonNegativeReals,

@@ -107,12 +107,10 @@ def _uses(ix: ModelIndex, sc: ScenarioData, c: str, k: str, t: int) -> float:
 
 def _room(ix: ModelIndex, c: str, k: str) -> float:
     """The most ``c`` can buy of ``k`` in a year into its own stockpile."""
-    s = ix.stockpiles.get((c, k))
-    if s is None:
+    if (c, k) not in ix.stockpiles:
         return 0.0
-    bounds = [x for x in (s.max_buy, None if s.capacity is None else s.capacity - s.initial)
-              if x is not None]
-    return max(0.0, min(bounds)) if bounds else math.inf
+    limit = ix.purchase_limit(c, k)
+    return math.inf if limit is None else limit
 
 
 def budget_implications(ix: ModelIndex, scenarios: Sequence[ScenarioData],
@@ -123,14 +121,21 @@ def budget_implications(ix: ModelIndex, scenarios: Sequence[ScenarioData],
     keys ``(variable name, index)`` of ``m``'s plan, each distinct row once: the same
     rows serve every model built with the same first stage."""
     names = {id(v): (var.local_name, key) for var in (m.n, m.z, m.b) for key, v in var.items()}
+    spends: dict = {}  # a member's part, once for its own rows and the ALL rows
+
+    def spend_of(member, t, i, drawn):
+        if (member, t, i, drawn) not in spends:
+            spends[(member, t, i, drawn)] = plan_spend(ix, scenarios[i], member, t, m, drawn)
+        return spends[(member, t, i, drawn)]
+
     rows, seen = [], set()
     for c, t, budget in ix.budgets:
         members = ix.members if c == ALL else (c,)
-        for sc, drawn in itertools.product(scenarios, (False, True)):
+        for i, drawn in itertools.product(range(len(scenarios)), (False, True)):
             terms: dict = {}
             constant = 0.0
             for member in members:
-                coefs, variables, more = plan_spend(ix, sc, member, t, m, drawn)
+                coefs, variables, more = spend_of(member, t, i, drawn)
                 constant += more
                 for a, v in zip(coefs, variables, strict=True):
                     terms[names[id(v)]] = terms.get(names[id(v)], 0.0) + a

@@ -174,6 +174,16 @@ class ModelIndex:
             if self.commodity[s.commodity].stockpilable
         }
 
+    def purchase_limit(self, c: str, k: str) -> float | None:
+        """The most stockpile ``(c,k)`` can buy in a year: its purchase limit, and the
+        room its capacity leaves above the initial stock; ``None`` = no bound."""
+        s = self.stockpiles[(c, k)]
+        ub = s.max_buy
+        if s.capacity is not None:
+            room = max(0.0, s.capacity - s.initial)
+            ub = room if ub is None else min(ub, room)
+        return ub
+
     @cached_property
     def facilities(self) -> tuple[tuple[str, str], ...]:
         """Stockpiles with a facility cost > 0: ``z[c,k]`` is a binary variable."""
