@@ -177,8 +177,8 @@ class SolveInterrupted(KeyboardInterrupt):
     """The planner pressed Ctrl-C: HiGHS stopped, and nothing should be written."""
 
 
-def _highs(arrays, *, time_limit, mip_gap, threads, options, log: bool,
-           start: Mapping | None = None) -> highspy.Highs:
+def load_highs(arrays, *, time_limit=None, mip_gap=None, threads=None, options=None,
+               log: bool = False, start: Mapping | None = None) -> highspy.Highs:
     """A HiGHS instance holding the compiled model (one ``passModel`` call) and the
     ``start`` if any."""
     columns, a, lower, upper, integer, row_lower, row_upper, cost, offset, _rows = arrays
@@ -298,8 +298,8 @@ def solve_model(
     ncol, nrow = len(columns), len(row_lower)
     nint = int(integer.sum())
     warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
-    h = _highs(arrays, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-               options=options, log=log, start=start)
+    h = load_highs(arrays, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                   options=options, log=log, start=start)
     handoff = time.perf_counter() - t0
     if progress is not None and nint:
         _watch(h, progress)

@@ -1,0 +1,263 @@
+"""A proven lower bound on the optimum: the LP relaxation of the extensive form, solved
+by the L-shaped method (Benders cuts, one per scenario), after each integer column's
+upper bound is rounded down to what the plan's rows allow.
+
+Why: a decomposition engine's own bound can be weak. Progressive hedging's bound on
+p_large (each bundle of scenarios with its own plan) lies 1.2 % below its plan, while this
+LP bound, 87,642 MUSD in about 90 s, lies 0.58 % below; the extensive form of p_large is
+still in its root LP after 10 minutes (bench/README.md).
+
+The problem, with ``x = (n, w, z, b)`` the first stage (MODEL.md) and ``Z_s(x)`` the LP
+value of scenario ``s``'s recourse (``+∞`` when ``x`` leaves it no recourse)::
+
+    min FS(x) + Σ_s π_s Z_s(x)   over the first-stage rows, x continuous
+
+* **The master** holds the first-stage rows, the rows every scenario's budget implies on
+  the plan (:mod:`models.implied`), and one column ``θ_s`` per scenario with cost
+  ``π_s``. An integer column's upper bound becomes ``lower + ⌊room / a⌋`` for each row
+  ``Σ a·x ≤ B`` with ``a ≥ 0`` on columns with finite lower bounds (``room = B − Σ a ·
+  lower``), e.g. ``n[p,t] ≤ ⌊B' / (g_p C_p)⌋`` from a budget: every integer plan keeps
+  those bounds, so the bound stays valid, and the LP is tighter (p_medium: 0.20 % below
+  the optimum instead of 0.49 %).
+* **Each scenario** is the model of the first stage and that one scenario (probability
+  1), its first-stage columns fixed by their bounds to the master's ``x̂``. Its LP gives
+  ``FS(x̂) + Z_s(x̂)`` and, as the reduced costs ``d`` of the fixed columns, a subgradient:
+  ``θ_s ≥ Z_s(x̂) + (d − c_FS)·(x − x̂)`` (LP duality: the dual solution stays feasible
+  for any fixed values). Without recourse, the same LP with a slack on every row and
+  only the slacks costed gives ``φ_s(x̂) > 0`` and the cut ``φ_s(x̂) + d·(x − x̂) ≤ 0``.
+* The master's optimum is a lower bound at every iteration once no ``θ_s`` rests on its
+  artificial floor (``THETA_FLOOR``); the loop stops when it is within ``tolerance`` of
+  the LP value of the last ``x̂`` that has recourse everywhere, or at the time limit.
+
+Only for ``risk_weight = 0``: with CVaR the bound is not computed (``None``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from instance import Instance
+from models.factors import alone, scenario_data
+from models.implied import add_budget_implications, budget_implications
+from models.index import ModelIndex
+from models.stockpile import build_model
+from optimizer.matrices import compile_model
+from optimizer.solve import OBJECTIVE_SCALE, load_highs
+
+INF = highspy.kHighsInf
+OPTIMAL = highspy.HighsModelStatus.kOptimal
+INFEASIBLE = highspy.HighsModelStatus.kInfeasible
+EMPTY = highspy.HighsModelStatus.kModelEmpty  # a scenario with nothing to decide
+# the first stage as the model names it: units started and committed, facilities, purchases
+FIRST_STAGE = ("n", "w", "z", "b")
+# θ_s ≥ THETA_FLOOR (MUSD) until cuts hold it up: a bound is claimed only when no θ_s of a
+# scenario with weight rests there
+THETA_FLOOR = -1e7
+# an integer bound is rounded down after this much slack, so that a quotient like 2.9999999
+# from floating point still allows 3 units
+ROUNDING_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class LpBound:
+    """``value``: the bound (MUSD), ``None`` when none is proven; ``iterations`` of the
+    master; ``converged``: the LP relaxation solved within the tolerance (otherwise the
+    last master's value, still a bound); ``tightened``: integer bounds rounded down;
+    ``feasibility_cuts``: points where some scenario had no recourse."""
+
+    value: float | None
+    iterations: int
+    seconds: float
+    converged: bool
+    tightened: int
+    feasibility_cuts: int = 0
+
+
+def tighten_integer_bounds(arrays) -> int:
+    """Round integer columns' upper bounds down to what each row ``Σ a·x ≤ B`` (or
+    ``Σ a·x ≥ B`` with every ``a ≤ 0``) with nonnegative coefficients on columns with
+    finite lower bounds allows; changes ``arrays``' upper bounds in place, returns how
+    many were lowered."""
+    _cols, a, lower, upper, integer, row_lower, row_upper = arrays[:7]
+    rows = a.tocsr()
+    lowered = 0
+    for r in range(rows.shape[0]):
+        seg = slice(rows.indptr[r], rows.indptr[r + 1])
+        cols, coefs = rows.indices[seg], rows.data[seg]
+        if not integer[cols].any() or not np.isfinite(lower[cols]).all():
+            continue
+        for sign, rhs in ((1.0, row_upper[r]), (-1.0, -row_lower[r])):
+            signed = sign * coefs
+            if not math.isfinite(rhs) or (signed < 0).any():
+                continue
+            room = rhs - float(signed @ lower[cols])
+            for j, coef in zip(cols, signed, strict=True):
+                if integer[j] and coef > 0:
+                    ub = lower[j] + math.floor(room / coef + ROUNDING_SLACK)
+                    if ub < upper[j]:
+                        upper[j] = ub
+                        lowered += 1
+    return lowered
+
+
+def _key(var) -> tuple:
+    return var.parent_component().local_name, var.index()
+
+
+class _Scenario:
+    """One scenario's LP (first stage fixed by bounds), its cuts, and, when first needed,
+    its elastic copy for feasibility cuts."""
+
+    def __init__(self, instance: Instance, ix: ModelIndex, sc, position: dict):
+        self.id, self.probability = sc.id, sc.probability
+        self.arrays = compile_model(build_model(instance, [alone(sc)], index=ix))
+        columns = self.arrays[0]
+        self.fixed = np.array([j for j, v in enumerate(columns)
+                               if v.parent_component().local_name in FIRST_STAGE],
+                              dtype=np.int32)
+        self.master_cols = np.array([position[_key(columns[j])] for j in self.fixed],
+                                    dtype=np.int64)
+        self.fs_cost = self.arrays[7][self.fixed]  # FS's coefficients (MUSD)
+        self.lp = self._highs(self.arrays)
+        self._elastic = None
+
+    @staticmethod
+    def _highs(arrays) -> highspy.Highs:
+        relaxed = (*arrays[:4], np.zeros(len(arrays[0]), dtype=bool), *arrays[5:])
+        return load_highs(relaxed, threads=1)
+
+    def elastic(self) -> highspy.Highs:
+        """The LP with slacks ``s⁺, s⁻ ≥ 0`` on every row, costed 1, the rest free."""
+        if self._elastic is None:
+            h = self._highs(self.arrays)
+            ncol, nrow = len(self.arrays[0]), len(self.arrays[5])
+            h.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), np.zeros(ncol))
+            rows = np.arange(nrow, dtype=np.int32)
+            for sign in (1.0, -1.0):
+                h.addCols(nrow, np.ones(nrow), np.zeros(nrow), np.full(nrow, INF), nrow,
+                          rows, rows, np.full(nrow, sign))
+            self._elastic = h
+        return self._elastic
+
+    def cut(self, x: np.ndarray):
+        """``("value", Z_s(x̂), gradient, x̂_s)`` or ``("feasibility", φ_s(x̂), gradient,
+        x̂_s)`` at the master's ``x`` (gradients on this scenario's fixed columns, MUSD)."""
+        lower, upper = self.arrays[2][self.fixed], self.arrays[3][self.fixed]
+        xs = np.minimum(np.maximum(x[self.master_cols], lower), upper)
+        h = self.lp
+        h.changeColsBounds(len(self.fixed), self.fixed, xs, xs)
+        h.run()
+        status = h.getModelStatus()
+        if status == EMPTY:
+            return "value", self.arrays[8], np.zeros(len(self.fixed)), xs
+        if status == OPTIMAL:
+            value = h.getInfo().objective_function_value / OBJECTIVE_SCALE
+            duals = np.asarray(h.getSolution().col_dual)[self.fixed] / OBJECTIVE_SCALE
+            # the LP's value is FS(x̂) + Z_s(x̂): FS's linear part goes here, its constant
+            # (the master's offset) in the caller
+            return "value", value - float(self.fs_cost @ xs), duals - self.fs_cost, xs
+        if status != INFEASIBLE:
+            raise RuntimeError(f"scenario {self.id}: {h.modelStatusToString(status)}")
+        e = self.elastic()
+        e.changeColsBounds(len(self.fixed), self.fixed, xs, xs)
+        e.run()
+        phi = e.getInfo().objective_function_value / OBJECTIVE_SCALE
+        duals = np.asarray(e.getSolution().col_dual)[self.fixed] / OBJECTIVE_SCALE
+        return "feasibility", phi, duals, xs
+
+
+def lp_bound(instance: Instance, *, time_limit: float = 120.0,
+             tolerance: float = 1e-5) -> LpBound:
+    """The LP relaxation's value (module doc) within ``time_limit`` seconds; the master
+    stops when within ``tolerance`` (relative) of the LP value of a point it proposed."""
+    t0 = time.perf_counter()
+    ix = ModelIndex(instance)
+    if ix.risk_weight > 0:
+        return LpBound(None, 0, 0.0, False, 0)
+    scenarios = scenario_data(instance)
+    first = build_model(instance, [], index=ix)
+    add_budget_implications(first, budget_implications(ix, scenarios, first))
+    arrays = list(compile_model(first))
+    tightened = tighten_integer_bounds(arrays)
+    columns = arrays[0]
+    position = {_key(v): j for j, v in enumerate(columns)}
+    for var in (first.component(name) for name in FIRST_STAGE):
+        for v in var.values():  # a first-stage column no master row names
+            if _key(v) not in position and not v.fixed:
+                position[_key(v)] = len(columns)
+                columns.append(v)
+    extra = len(columns) - len(arrays[2])
+    if extra:
+        new = columns[-extra:]
+        arrays[1] = _widen(arrays[1], extra)
+        arrays[2] = np.append(arrays[2], [-INF if v.lb is None else v.lb for v in new])
+        arrays[3] = np.append(arrays[3], [INF if v.ub is None else v.ub for v in new])
+        arrays[4] = np.append(arrays[4], np.zeros(extra, dtype=bool))
+        arrays[7] = np.append(arrays[7], np.zeros(extra))
+    fs_cost, fs_offset = arrays[7], arrays[8]
+    master = _Scenario._highs(arrays)
+    nx = len(columns)
+    subs = []
+    for sc in scenarios:
+        if time.perf_counter() - t0 >= time_limit:  # not even the scenarios in time
+            return LpBound(None, 0, time.perf_counter() - t0, False, tightened)
+        subs.append(_Scenario(instance, ix, sc, position))
+    weights = np.array([s.probability for s in subs])
+    master.addCols(len(subs), weights * OBJECTIVE_SCALE, np.full(len(subs), THETA_FLOOR),
+                   np.full(len(subs), INF), 0, np.array([], dtype=np.int32),
+                   np.array([], dtype=np.int32), np.array([]))
+    theta = nx + np.arange(len(subs), dtype=np.int32)
+
+    def add_cut(i: int, kind: str, value: float, grad: np.ndarray, xs: np.ndarray) -> None:
+        g = np.zeros(nx)
+        np.add.at(g, subs[i].master_cols, grad)
+        cols = np.nonzero(np.abs(g) > 1e-12)[0].astype(np.int32)
+        const = value - float(grad @ xs)
+        if kind == "value":  # θ_s − g·x ≥ Z_s(x̂) − g·x̂
+            idx = np.append(cols, theta[i]).astype(np.int32)
+            master.addRow(const, INF, len(idx), idx, np.append(-g[cols], 1.0))
+        else:  # g·x ≤ −(φ_s(x̂) − g·x̂)
+            master.addRow(-INF, -const, len(cols), cols, g[cols])
+
+    best, iterations, converged, infeasible = None, 0, False, 0
+    while time.perf_counter() - t0 < time_limit:
+        master.run()
+        if master.getModelStatus() != OPTIMAL:
+            break
+        iterations += 1
+        solution = np.asarray(master.getSolution().col_value)
+        x, thetas = solution[:nx], solution[nx:]
+        lower = master.getInfo().objective_function_value / OBJECTIVE_SCALE
+        floor_free = bool(np.all((thetas > THETA_FLOOR + 1.0) | (weights == 0)))
+        if floor_free:
+            best = lower if best is None else max(best, lower)
+        expected, recourse = 0.0, True
+        for i, sub in enumerate(subs):
+            kind, value, grad, xs = sub.cut(x)
+            if kind == "value":
+                value -= fs_offset
+                expected += sub.probability * value
+                if value > thetas[i] + 1e-9 * max(1.0, abs(value)):
+                    add_cut(i, kind, value, grad, xs)
+            else:
+                recourse, infeasible = False, infeasible + 1
+                add_cut(i, kind, value, grad, xs)
+        if recourse and floor_free:
+            upper = float(fs_cost @ x) + fs_offset + expected
+            if upper - lower <= tolerance * max(1.0, abs(upper)):
+                converged = True
+                break
+    return LpBound(best, iterations, time.perf_counter() - t0, converged, tightened,
+                   infeasible)
+
+
+def _widen(a, extra: int):
+    """``a`` with ``extra`` empty columns on the right."""
+    import scipy.sparse as sp
+
+    return sp.hstack([a, sp.csc_matrix((a.shape[0], extra))], format="csc")
