@@ -67,6 +67,12 @@ PROGRESSIVE_HEDGING = (
     Key("iterations", "count", "PH iterations"),
     Key("ph_seconds", "s", "the MPI run, launch to result"),
     Key("ph_peak_rss_mb", "MB", "largest rank"),
+    Key("ph_bound_musd", "MUSD", "PH's own lower bound on the optimum (each bundle of "
+                                 "scenarios with its own plan)"),
+    Key("lp_bound_musd", "MUSD", "a lower bound on the optimum from the model with whole "
+                                 "project units relaxed to fractions; the best bound is "
+                                 "the higher of the two"),
+    Key("lp_bound_seconds", "s", "time to compute that bound"),
 )
 """Added by ``solve --engine ph``."""
 

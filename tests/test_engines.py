@@ -14,7 +14,8 @@ import optimizer.engines as engines
 from optimizer.cli import app
 from optimizer.engines import choose_engine, estimated_columns
 from optimizer.io import read_instance
-from optimizer.ph.engine import ph_status
+from optimizer.lp_bound import LpBound
+from optimizer.ph.engine import best_bound, ph_status
 from optimizer.ph.launcher import missing_requirements
 from optimizer.solve import FEASIBLE, OPTIMAL
 
@@ -111,3 +112,15 @@ def test_ph_status_means_what_the_workbook_asked():
     assert ph_status(100.0, -math.inf, 1.0) == (FEASIBLE, None, None)
     # a bound above the plan's exact cost is the subproblems' tolerance: gap 0
     assert ph_status(100.0, 100.0000001, 1e-4) == (OPTIMAL, 100.0, 0.0)
+
+
+def test_the_better_bound_is_reported():
+    """PH's bound and the LP relaxation's both prove the optimum is at least that much:
+    the higher one counts; one missing (or infinite) leaves the other; none, none."""
+    lp = LpBound(99.5, 20, 1.0, True, 0)
+    assert best_bound(99.0, lp) == 99.5
+    assert best_bound(99.8, lp) == 99.8
+    assert best_bound(None, lp) == 99.5
+    assert best_bound(-math.inf, lp) == 99.5
+    assert best_bound(99.0, LpBound(None, 0, 0.0, False, 0)) == 99.0
+    assert best_bound(None, LpBound(None, 0, 0.0, False, 0)) is None

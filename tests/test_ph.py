@@ -101,6 +101,10 @@ def test_ph_against_extensive_form(name, tmp_path):
     summary = summary_of(report)
     assert summary["engine"] == "ph"
     assert summary["ranks"] == 2
+    # the reported bound is the better of PH's own and the LP relaxation's, each valid
+    assert summary["lp_bound_musd"] <= optimum + tol
+    assert summary["best_bound_musd"] == pytest.approx(
+        min(max(summary["ph_bound_musd"], summary["lp_bound_musd"]), o.objective))
     assert summary["objective_musd"] == pytest.approx(o.objective)
     costs = run.results.table("Costs").column("MUSD (discounted, expected)")
     assert sum(costs) == pytest.approx(o.objective, rel=1e-7, abs=1e-7)
