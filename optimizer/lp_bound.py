@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from instance import Instance
 from models.factors import alone, scenario_data
@@ -129,7 +130,7 @@ class _Scenario:
     @staticmethod
     def _highs(arrays) -> highspy.Highs:
         relaxed = (*arrays[:4], np.zeros(len(arrays[0]), dtype=bool), *arrays[5:])
-        return load_highs(relaxed, threads=1)
+        return load_highs(relaxed)
 
     def elastic(self) -> highspy.Highs:
         """The LP with slacks ``s⁺, s⁻ ≥ 0`` on every row, costed 1, the rest free."""
@@ -171,15 +172,10 @@ class _Scenario:
         return "feasibility", phi, duals, xs
 
 
-def lp_bound(instance: Instance, *, time_limit: float = 120.0,
-             tolerance: float = 1e-5) -> LpBound:
-    """The LP relaxation's value (module doc) within ``time_limit`` seconds; the master
-    stops when within ``tolerance`` (relative) of the LP value of a point it proposed."""
-    t0 = time.perf_counter()
-    ix = ModelIndex(instance)
-    if ix.risk_weight > 0:
-        return LpBound(None, 0, 0.0, False, 0)
-    scenarios = scenario_data(instance)
+def _first_stage(instance: Instance, ix: ModelIndex, scenarios) -> tuple[list, dict, int]:
+    """The master's rows before any cut: the first stage, the implied budget rows, integer
+    bounds rounded down; every first-stage column, also one that no row names. Returns
+    ``(arrays, column position by (name, index), bounds lowered)``."""
     first = build_model(instance, [], index=ix)
     add_budget_implications(first, budget_implications(ix, scenarios, first))
     arrays = list(compile_model(first))
@@ -199,9 +195,22 @@ def lp_bound(instance: Instance, *, time_limit: float = 120.0,
         arrays[3] = np.append(arrays[3], [INF if v.ub is None else v.ub for v in new])
         arrays[4] = np.append(arrays[4], np.zeros(extra, dtype=bool))
         arrays[7] = np.append(arrays[7], np.zeros(extra))
+    return arrays, position, tightened
+
+
+def lp_bound(instance: Instance, *, time_limit: float = 120.0,
+             tolerance: float = 1e-5) -> LpBound:
+    """The LP relaxation's value (module doc) within ``time_limit`` seconds; the master
+    stops when within ``tolerance`` (relative) of the LP value of a point it proposed."""
+    t0 = time.perf_counter()
+    ix = ModelIndex(instance)
+    if ix.risk_weight > 0:
+        return LpBound(None, 0, 0.0, False, 0)
+    scenarios = scenario_data(instance)
+    arrays, position, tightened = _first_stage(instance, ix, scenarios)
     fs_cost, fs_offset = arrays[7], arrays[8]
     master = _Scenario._highs(arrays)
-    nx = len(columns)
+    nx = len(arrays[0])
     subs = []
     for sc in scenarios:
         if time.perf_counter() - t0 >= time_limit:  # not even the scenarios in time
@@ -258,6 +267,4 @@ def lp_bound(instance: Instance, *, time_limit: float = 120.0,
 
 def _widen(a, extra: int):
     """``a`` with ``extra`` empty columns on the right."""
-    import scipy.sparse as sp
-
     return sp.hstack([a, sp.csc_matrix((a.shape[0], extra))], format="csc")

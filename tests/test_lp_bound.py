@@ -18,6 +18,7 @@ from models.factors import scenario_data
 from models.implied import add_budget_implications, budget_implications
 from models.index import ModelIndex
 from models.stockpile import build_model
+from optimizer.analysis import analyze_instance
 from optimizer.lp_bound import lp_bound, tighten_integer_bounds
 from optimizer.matrices import compile_model
 from optimizer.pipeline import load
@@ -129,3 +130,14 @@ def test_bound_matches_the_whole_relaxation_on_any_workbook(instance):
     out = solve_model(build_model(instance), mip_gap=1e-7, time_limit=20)
     if out.status == "optimal":
         assert bound.value <= out.objective + 1e-6 * max(1.0, abs(out.objective))
+
+
+def test_bound_after_other_solves_in_the_same_process():
+    """HiGHS keeps one thread pool per process: a bound computed after an analysis (whose
+    solves run side by side) must not ask for another thread count, or every master
+    fails and no bound is given."""
+    instance, _ = load(case_path("case_budgets.xlsx"))
+    assert analyze_instance(instance).rp.outcome.status == "optimal"
+    bound = lp_bound(instance, tolerance=1e-7)
+    assert bound.converged
+    assert bound.value == pytest.approx(relaxation_whole(instance), rel=1e-6)

@@ -166,7 +166,7 @@ class ProgressiveHedging:
         t0 = time.perf_counter()
         relaxation = self._relaxation(instance, LP_BOUND_SHARE * time_limit)
         try:
-            result = self._launch(instance, time_limit - relaxation.seconds, mip_gap)
+            result = self._launch(instance, time_limit, mip_gap, spent=relaxation.seconds)
             return self._evaluate(instance, result, relaxation,
                                   time.perf_counter() - t0, mip_gap)
         except _Failed as failure:
@@ -192,19 +192,22 @@ class ProgressiveHedging:
                 + ("" if relaxation.converged else " (stopped at its time limit)"))
         return relaxation
 
-    def _launch(self, instance: Instance, time_limit: float, mip_gap: float) -> dict:
-        """The driver's JSON result with an incumbent plan; raises :class:`_Failed`."""
+    def _launch(self, instance: Instance, time_limit: float, mip_gap: float, *,
+                spent: float = 0.0) -> dict:
+        """The driver's JSON result with an incumbent plan, PH given what is left of
+        ``time_limit`` after ``spent`` seconds; raises :class:`_Failed`."""
         if reason := missing_requirements():
             raise _Failed(reason)
         if self.ranks < 1:
             raise _Failed(f"ranks must be at least 1 (got {self.ranks})")
-        margin = max(LAUNCH_MARGIN_S, 0.25 * time_limit)
+        seconds = max(time_limit - spent, 0.0)
+        margin = max(LAUNCH_MARGIN_S, 0.25 * seconds)
         with tempfile.TemporaryDirectory(prefix="stockpile-ph-") as tmp:
             result_path = Path(tmp) / "result.json"
             args = ["--instance", str(save_instance(instance, Path(tmp) / "instance.pickle")),
                     "--out", str(result_path), "--rel-gap", repr(self.rel_gap),
                     "--max-iterations", str(self.max_iterations),
-                    "--time-limit", repr(float(time_limit)), "--rho-setter", self.rho_setter,
+                    "--time-limit", repr(float(seconds)), "--rho-setter", self.rho_setter,
                     "--subproblem-gap", repr(self._subproblem_gap(instance, mip_gap))]
             if not self.lagrangian:
                 args.append("--no-lagrangian")
@@ -215,10 +218,10 @@ class ProgressiveHedging:
             ranks = usable_ranks(len(instance.scenarios), self.bundle, lagrangian_allowed(
                 self.lagrangian, ModelIndex(instance)), self.ranks)
             code, tail = run_mpi(mpiexec_command(ranks, args), cwd=Path(tmp),
-                                 timeout=time_limit + margin, on_line=self.on_line)
+                                 timeout=seconds + margin, on_line=self.on_line)
             result = json.loads(result_path.read_text()) if result_path.exists() else None
         if code is None:
-            raise _Failed(f"the MPI run did not finish within {time_limit:g} s plus "
+            raise _Failed(f"the MPI run did not finish within {seconds:.0f} s plus "
                           f"{margin:g} s and was stopped")
         if result is None or "error" in result:
             detail = result["error"] if result else "\n".join(tail[-15:])
