@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -198,71 +198,125 @@ def _first_stage(instance: Instance, ix: ModelIndex, scenarios) -> tuple[list, d
     return arrays, position, tightened
 
 
+class LShaped:
+    """The master and every scenario's LP (module doc), kept between solves: the cuts
+    stay valid whatever the master's bounds, so a plan's integers can be fixed
+    (:meth:`fix_integers`) and its purchases chosen with the cuts already made.
+    ``ready`` is False when the scenarios could not all be built within ``time_limit``."""
+
+    def __init__(self, instance: Instance, *, time_limit: float = math.inf):
+        t0 = time.perf_counter()
+        ix = ModelIndex(instance)
+        scenarios = scenario_data(instance)
+        arrays, self.position, self.tightened = _first_stage(instance, ix, scenarios)
+        self.columns = arrays[0]
+        self.fs_cost, self.fs_offset = arrays[7], arrays[8]
+        self.master = _Scenario._highs(arrays)
+        self.nx = len(arrays[0])
+        self.subs: list[_Scenario] = []
+        self.ready = False
+        for sc in scenarios:
+            if time.perf_counter() - t0 >= time_limit:  # not even the scenarios in time
+                return
+            self.subs.append(_Scenario(instance, ix, sc, self.position))
+        self.ready = True
+        self.weights = np.array([s.probability for s in self.subs])
+        count = len(self.subs)
+        self.master.addCols(count, self.weights * OBJECTIVE_SCALE, np.full(count, THETA_FLOOR),
+                            np.full(count, INF), 0, np.array([], dtype=np.int32),
+                            np.array([], dtype=np.int32), np.array([]))
+        self.theta = self.nx + np.arange(count, dtype=np.int32)
+        self.x: np.ndarray | None = None  # the last point with recourse everywhere
+        self.upper: float | None = None  # its LP value (MUSD)
+
+    def _add_cut(self, i: int, kind: str, value: float, grad: np.ndarray,
+                 xs: np.ndarray) -> None:
+        g = np.zeros(self.nx)
+        np.add.at(g, self.subs[i].master_cols, grad)
+        cols = np.nonzero(np.abs(g) > 1e-12)[0].astype(np.int32)
+        const = value - float(grad @ xs)
+        if kind == "value":  # θ_s − g·x ≥ Z_s(x̂) − g·x̂
+            idx = np.append(cols, self.theta[i]).astype(np.int32)
+            self.master.addRow(const, INF, len(idx), idx, np.append(-g[cols], 1.0))
+        else:  # g·x ≤ −(φ_s(x̂) − g·x̂)
+            self.master.addRow(-INF, -const, len(cols), cols, g[cols])
+
+    def _round(self, x: np.ndarray) -> tuple[float, bool, int]:
+        """Every scenario at ``x``: ``(Σ π_s Z_s, recourse everywhere, scenarios
+        without)``; a cut for each scenario the master underestimates."""
+        expected, without = 0.0, 0
+        thetas = np.asarray(self.master.getSolution().col_value)[self.nx:]
+        for i, sub in enumerate(self.subs):
+            kind, value, grad, xs = sub.cut(x)
+            if kind == "value":
+                value -= self.fs_offset
+                expected += sub.probability * value
+                if value > thetas[i] + 1e-9 * max(1.0, abs(value)):
+                    self._add_cut(i, kind, value, grad, xs)
+            else:
+                without += 1
+                self._add_cut(i, kind, value, grad, xs)
+        return expected, without == 0, without
+
+    def solve(self, *, time_limit: float, tolerance: float = 1e-5) -> LpBound:
+        """Rounds of cuts until the master is within ``tolerance`` of the LP value of a
+        point it proposed, or ``time_limit`` seconds."""
+        t0 = time.perf_counter()
+        best, iterations, converged, infeasible = None, 0, False, 0
+        while self.ready and time.perf_counter() - t0 < time_limit:
+            self.master.run()
+            if self.master.getModelStatus() != OPTIMAL:
+                break
+            iterations += 1
+            solution = np.asarray(self.master.getSolution().col_value)
+            x, thetas = solution[:self.nx], solution[self.nx:]
+            lower = self.master.getInfo().objective_function_value / OBJECTIVE_SCALE
+            floor_free = bool(np.all((thetas > THETA_FLOOR + 1.0) | (self.weights == 0)))
+            if floor_free:
+                best = lower if best is None else max(best, lower)
+            expected, recourse, without = self._round(x)
+            infeasible += without
+            if recourse and floor_free:
+                upper = float(self.fs_cost @ x) + self.fs_offset + expected
+                self.x, self.upper = x, upper
+                if upper - lower <= tolerance * max(1.0, abs(upper)):
+                    converged = True
+                    break
+        return LpBound(best, iterations, time.perf_counter() - t0, converged,
+                       self.tightened, infeasible)
+
+    def fix_integers(self, plan: dict[str, dict]) -> None:
+        """Fix the master's units ``n`` and facilities ``z`` to ``plan``'s (what the
+        plan leaves out is 0); purchases stay free, so :meth:`solve` then finds the
+        best purchases for those units, and its value is that plan's exact cost."""
+        for (name, index), j in self.position.items():
+            if name in ("n", "z"):
+                value = float(round(plan.get(name, {}).get(index, 0.0)))
+                self.master.changeColBounds(j, value, value)
+        self.x = self.upper = None
+
+    def plan(self) -> dict[str, dict] | None:
+        """The last point with recourse everywhere as ``{"n", "z", "b"}``."""
+        if self.x is None:
+            return None
+        out: dict[str, dict] = {"n": {}, "z": {}, "b": {}}
+        for (name, index), j in self.position.items():
+            if name in out:
+                out[name][index] = float(self.x[j])
+        return out
+
+
 def lp_bound(instance: Instance, *, time_limit: float = 120.0,
              tolerance: float = 1e-5) -> LpBound:
     """The LP relaxation's value (module doc) within ``time_limit`` seconds; the master
     stops when within ``tolerance`` (relative) of the LP value of a point it proposed."""
     t0 = time.perf_counter()
-    ix = ModelIndex(instance)
-    if ix.risk_weight > 0:
+    if ModelIndex(instance).risk_weight > 0:
         return LpBound(None, 0, 0.0, False, 0)
-    scenarios = scenario_data(instance)
-    arrays, position, tightened = _first_stage(instance, ix, scenarios)
-    fs_cost, fs_offset = arrays[7], arrays[8]
-    master = _Scenario._highs(arrays)
-    nx = len(arrays[0])
-    subs = []
-    for sc in scenarios:
-        if time.perf_counter() - t0 >= time_limit:  # not even the scenarios in time
-            return LpBound(None, 0, time.perf_counter() - t0, False, tightened)
-        subs.append(_Scenario(instance, ix, sc, position))
-    weights = np.array([s.probability for s in subs])
-    master.addCols(len(subs), weights * OBJECTIVE_SCALE, np.full(len(subs), THETA_FLOOR),
-                   np.full(len(subs), INF), 0, np.array([], dtype=np.int32),
-                   np.array([], dtype=np.int32), np.array([]))
-    theta = nx + np.arange(len(subs), dtype=np.int32)
-
-    def add_cut(i: int, kind: str, value: float, grad: np.ndarray, xs: np.ndarray) -> None:
-        g = np.zeros(nx)
-        np.add.at(g, subs[i].master_cols, grad)
-        cols = np.nonzero(np.abs(g) > 1e-12)[0].astype(np.int32)
-        const = value - float(grad @ xs)
-        if kind == "value":  # θ_s − g·x ≥ Z_s(x̂) − g·x̂
-            idx = np.append(cols, theta[i]).astype(np.int32)
-            master.addRow(const, INF, len(idx), idx, np.append(-g[cols], 1.0))
-        else:  # g·x ≤ −(φ_s(x̂) − g·x̂)
-            master.addRow(-INF, -const, len(cols), cols, g[cols])
-
-    best, iterations, converged, infeasible = None, 0, False, 0
-    while time.perf_counter() - t0 < time_limit:
-        master.run()
-        if master.getModelStatus() != OPTIMAL:
-            break
-        iterations += 1
-        solution = np.asarray(master.getSolution().col_value)
-        x, thetas = solution[:nx], solution[nx:]
-        lower = master.getInfo().objective_function_value / OBJECTIVE_SCALE
-        floor_free = bool(np.all((thetas > THETA_FLOOR + 1.0) | (weights == 0)))
-        if floor_free:
-            best = lower if best is None else max(best, lower)
-        expected, recourse = 0.0, True
-        for i, sub in enumerate(subs):
-            kind, value, grad, xs = sub.cut(x)
-            if kind == "value":
-                value -= fs_offset
-                expected += sub.probability * value
-                if value > thetas[i] + 1e-9 * max(1.0, abs(value)):
-                    add_cut(i, kind, value, grad, xs)
-            else:
-                recourse, infeasible = False, infeasible + 1
-                add_cut(i, kind, value, grad, xs)
-        if recourse and floor_free:
-            upper = float(fs_cost @ x) + fs_offset + expected
-            if upper - lower <= tolerance * max(1.0, abs(upper)):
-                converged = True
-                break
-    return LpBound(best, iterations, time.perf_counter() - t0, converged, tightened,
-                   infeasible)
+    shaped = LShaped(instance, time_limit=time_limit)
+    bound = shaped.solve(time_limit=time_limit - (time.perf_counter() - t0),
+                         tolerance=tolerance)
+    return replace(bound, seconds=time.perf_counter() - t0)
 
 
 def _widen(a, extra: int):

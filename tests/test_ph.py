@@ -163,3 +163,28 @@ def test_no_plan_says_what_to_try(tmp_path, monkeypatch):
     assert "no plan that works in every scenario (4 iteration(s), time limit 30 s)" in reason
     assert "--time-limit" in reason and "--bundle" in reason and "--engine ef" in reason
     assert not (tmp_path / "ph.xlsx").exists()
+
+
+@pytest.mark.ph
+@needs_mpi
+def test_purchases_rechosen_over_every_scenario(tmp_path, monkeypatch):
+    """A PH plan whose purchases are not the best for its units (Case A with nothing
+    bought: 0.69 MUSD, MODEL.md) is reported with the purchases that cost least over
+    every scenario for the same units: 100 t in year 1, the optimum 0.2 MUSD."""
+    def poor_plan(command, *, cwd, timeout, on_line=None):
+        out = Path(command[command.index("--out") + 1])
+        out.write_text(json.dumps({
+            "first_stage": [["b", ["USA", "gallium", 1], 0.0], ["b", ["USA", "gallium", 2], 0.0]],
+            "incumbent_musd": 0.69, "bound_musd": 0.1, "iterations": 1, "ranks": 2,
+            "bundle": 2, "peak_rss_mb": [100.0]}))
+        return 0, []
+
+    monkeypatch.setattr("optimizer.ph.engine.run_mpi", poor_plan)
+    lines = []
+    engine = ProgressiveHedging(on_line=lines.append)
+    run, _ = solve_workbook(CASES / "case_a.xlsx", tmp_path / "ph.xlsx", engine=engine,
+                            time_limit=30)
+    assert run.outcome.objective == pytest.approx(0.2, abs=1e-6)
+    assert run.plan["b"][("USA", "gallium", 1)] == pytest.approx(100.0, abs=1e-4)
+    assert run.outcome.status == "optimal"  # the LP bound (0.2) proves it
+    assert any("purchases re-chosen over every scenario" in line for line in lines)

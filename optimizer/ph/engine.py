@@ -25,14 +25,14 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from instance import Instance
 from models.factors import alone, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model, fix_first_stage
-from optimizer.lp_bound import LpBound, lp_bound
+from optimizer.lp_bound import LpBound, LShaped
 from optimizer.ph.driver import (
     DEFAULT_MAX_ITERATIONS,
     DEFAULT_RHO_SETTER,
@@ -164,10 +164,11 @@ class ProgressiveHedging:
         time_limit = st.time_limit_s if time_limit is None else time_limit
         mip_gap = st.mip_gap if mip_gap is None else mip_gap
         t0 = time.perf_counter()
-        relaxation = self._relaxation(instance, LP_BOUND_SHARE * time_limit)
+        shaped, relaxation = self._relaxation(instance, LP_BOUND_SHARE * time_limit)
         try:
             result = self._launch(instance, time_limit, mip_gap, spent=relaxation.seconds)
-            return self._evaluate(instance, result, relaxation,
+            plan = self._purchases(result, shaped, LP_BOUND_SHARE * time_limit)
+            return self._evaluate(instance, result, plan, relaxation,
                                   time.perf_counter() - t0, mip_gap)
         except _Failed as failure:
             seconds = time.perf_counter() - t0
@@ -179,18 +180,53 @@ class ProgressiveHedging:
             results.set("engine", self.name)
             return SolveRun(instance, outcome, results, 0.0)
 
-    def _relaxation(self, instance: Instance, seconds: float) -> LpBound:
-        """The LP bound within ``seconds``, announced on ``on_line`` before and after."""
-        say = self.on_line or (lambda line: None)
-        say(f"lower bound from the LP relaxation (at most {seconds:.0f} s) ...")
-        relaxation = lp_bound(instance, time_limit=seconds)
-        if relaxation.value is None:
-            say("no LP bound (a risk weight, or no master settled in time)")
+    def _say(self, line: str) -> None:
+        if self.on_line:
+            self.on_line(line)
+
+    def _relaxation(self, instance: Instance,
+                    seconds: float) -> tuple[LShaped | None, LpBound]:
+        """The LP bound within ``seconds``, announced before and after; the master and
+        scenario LPs are kept for :meth:`_purchases`."""
+        self._say(f"lower bound from the LP relaxation (at most {seconds:.0f} s) ...")
+        t0 = time.perf_counter()
+        shaped = None
+        if ModelIndex(instance).risk_weight == 0:
+            shaped = LShaped(instance, time_limit=seconds)
+            relaxation = shaped.solve(time_limit=seconds - (time.perf_counter() - t0))
         else:
-            say(f"LP bound {relaxation.value:,.2f} MUSD after {relaxation.iterations} "
-                f"rounds of cuts, {relaxation.seconds:.1f} s"
-                + ("" if relaxation.converged else " (stopped at its time limit)"))
-        return relaxation
+            relaxation = LpBound(None, 0, 0.0, False, 0)
+        relaxation = replace(relaxation, seconds=time.perf_counter() - t0)
+        if relaxation.value is None:
+            self._say("no LP bound (a risk weight, or no master settled in time)")
+        else:
+            self._say(f"LP bound {relaxation.value:,.2f} MUSD after {relaxation.iterations} "
+                      f"rounds of cuts, {relaxation.seconds:.1f} s"
+                      + ("" if relaxation.converged else " (stopped at its time limit)"))
+        return shaped, relaxation
+
+    def _purchases(self, result: dict, shaped: LShaped | None,
+                   seconds: float) -> dict[str, dict]:
+        """PH's plan, or its units and facilities with the purchases that cost least over
+        every scenario (the LP of :class:`LShaped` with ``n``, ``z`` fixed) when those
+        cost less than PH's incumbent. PH chose its purchases from bundles of scenarios
+        and repaired them for every budget (p_large: 88,153 MUSD; the same units with
+        these purchases 87,938)."""
+        plan = plan_from_first_stage(result["first_stage"])
+        if shaped is None or not shaped.ready:
+            return plan
+        shaped.fix_integers(plan)
+        run = shaped.solve(time_limit=seconds)
+        better, incumbent = shaped.plan(), result.get("incumbent_musd")
+        if not run.converged or better is None or (
+                incumbent is not None and shaped.upper >= incumbent):
+            self._say(f"PH's purchases kept ({run.seconds:.1f} s to check)")
+            return plan
+        self._say(f"purchases re-chosen over every scenario for PH's units: "
+                  f"{shaped.upper:,.2f} MUSD"
+                  + ("" if incumbent is None else f" (PH's own {incumbent:,.2f})")
+                  + f", {run.seconds:.1f} s")
+        return better
 
     def _launch(self, instance: Instance, time_limit: float, mip_gap: float, *,
                 spent: float = 0.0) -> dict:
@@ -217,8 +253,10 @@ class ProgressiveHedging:
             # the temporary folder
             ranks = usable_ranks(len(instance.scenarios), self.bundle, lagrangian_allowed(
                 self.lagrangian, ModelIndex(instance)), self.ranks)
+            t0 = time.perf_counter()
             code, tail = run_mpi(mpiexec_command(ranks, args), cwd=Path(tmp),
                                  timeout=seconds + margin, on_line=self.on_line)
+            mpi_seconds = time.perf_counter() - t0
             result = json.loads(result_path.read_text()) if result_path.exists() else None
         if code is None:
             raise _Failed(f"the MPI run did not finish within {seconds:.0f} s plus "
@@ -229,7 +267,7 @@ class ProgressiveHedging:
         if result.get("first_stage") is None:  # [] is a plan: no first-stage decisions
             raise _Failed(no_incumbent_reason(result.get("iterations"), time_limit),
                           result.get("bound_musd"))
-        return result
+        return {**result, "mpi_seconds": mpi_seconds}
 
     def _subproblem_gap(self, instance: Instance, mip_gap: float) -> float:
         """Each subproblem to a tenth of PH's gap, so its bound stays useful; one
@@ -240,12 +278,11 @@ class ProgressiveHedging:
             gap = min(gap, mip_gap)
         return gap
 
-    def _evaluate(self, instance: Instance, result: dict, relaxation: LpBound,
-                  ph_seconds: float, mip_gap: float) -> SolveRun:
-        """The incumbent on every scenario, reported like the extensive form, with the
-        better of PH's bound and the LP bound."""
+    def _evaluate(self, instance: Instance, result: dict, plan: dict[str, dict],
+                  relaxation: LpBound, elapsed: float, mip_gap: float) -> SolveRun:
+        """``plan`` on every scenario, reported like the extensive form, with the better
+        of PH's bound and the LP bound."""
         ix = ModelIndex(instance)
-        plan = plan_from_first_stage(result["first_stage"])
         ph_bound = result.get("bound_musd")
         bound = best_bound(ph_bound, relaxation)
         by_lp = bound is not None and bound == relaxation.value and bound != ph_bound
@@ -262,14 +299,14 @@ class ProgressiveHedging:
         termination = (f"progressive hedging: {proven} after {iterations} iterations on "
                        f"{result['ranks']} ranks")
         outcome = SolveOutcome(status, termination, objective, bound, gap, 0.0,
-                               ph_seconds + solve_s, columns, rows,
+                               elapsed + solve_s, columns, rows,
                                sum(1 for _ in plan["n"]) + len(plan["z"]), SOLVER)
         results = assemble(ix, first, summaries, status=status, objective=objective,
                            bound=bound, gap=gap, build_seconds=build_s,
-                           solve_seconds=ph_seconds + solve_s)
+                           solve_seconds=elapsed + solve_s)
         for key, value in (("engine", self.name), ("ranks", result["ranks"]),
                            ("bundle", result["bundle"] or 1), ("iterations", iterations),
-                           ("ph_seconds", ph_seconds - relaxation.seconds),
+                           ("ph_seconds", result["mpi_seconds"]),
                            ("ph_peak_rss_mb", max(result["peak_rss_mb"])),
                            ("ph_bound_musd", ph_bound),
                            ("lp_bound_musd", relaxation.value),
