@@ -9,7 +9,9 @@ and ``lp_bound_seconds`` added.
 
 Before PH starts, the LP relaxation of the extensive form is solved by Benders cuts
 (:mod:`optimizer.lp_bound`, at most ``LP_BOUND_SHARE`` of the time limit): the reported
-bound is the better of it and PH's own.
+bound is the better of it and PH's own. After PH, the same master, with PH's units and
+facilities fixed, chooses the purchases that cost least over every scenario; the plan
+reported has those when they beat PH's incumbent.
 
 Status (:func:`ph_status`): ``optimal`` only when the proven gap meets the workbook's
 ``mip_gap`` (or ``--mip-gap``), whatever gap PH itself stopped at (``--rel-gap``);
