@@ -107,6 +107,17 @@ def first_stage_plan(m: pyo.ConcreteModel) -> dict[str, dict]:
     }
 
 
+def plan_from_first_stage(rows) -> dict[str, dict]:
+    """``{"n": {...}, "z": {...}, "b": {...}}`` from ``(component, index, value)`` rows
+    (an index given as a list, as JSON gives it, becomes a tuple; other components, such
+    as ``w`` and ``η``, are left out: a fixed plan re-derives them)."""
+    plan: dict[str, dict] = {"n": {}, "z": {}, "b": {}}
+    for name, index, value in rows:
+        if name in plan:
+            plan[name][tuple(index) if isinstance(index, list) else index] = value
+    return plan
+
+
 def plan_start(m: pyo.ConcreteModel, plan: dict[str, dict], parts=("n", "z")) -> ComponentMap:
     """``parts`` of a plan (by default its integer part ``n``, ``z``) as a start for
     :func:`optimizer.solve.solve_model`: variable → value. What is left out (purchases

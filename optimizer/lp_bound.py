@@ -46,7 +46,7 @@ from instance import Instance
 from models.factors import alone, scenario_data
 from models.implied import add_budget_implications, budget_implications
 from models.index import ModelIndex
-from models.stockpile import build_model
+from models.stockpile import build_model, plan_from_first_stage
 from optimizer.matrices import compile_model
 from optimizer.solve import OBJECTIVE_SCALE, load_highs
 
@@ -123,6 +123,7 @@ class _Scenario:
                               dtype=np.int32)
         self.master_cols = np.array([position[_key(columns[j])] for j in self.fixed],
                                     dtype=np.int64)
+        self.low, self.high = self.arrays[2][self.fixed], self.arrays[3][self.fixed]
         self.fs_cost = self.arrays[7][self.fixed]  # FS's coefficients (MUSD)
         self.lp = self._highs(self.arrays)
         self._elastic = None
@@ -148,8 +149,7 @@ class _Scenario:
     def cut(self, x: np.ndarray):
         """``("value", Z_s(x̂), gradient, x̂_s)`` or ``("feasibility", φ_s(x̂), gradient,
         x̂_s)`` at the master's ``x`` (gradients on this scenario's fixed columns, MUSD)."""
-        lower, upper = self.arrays[2][self.fixed], self.arrays[3][self.fixed]
-        xs = np.minimum(np.maximum(x[self.master_cols], lower), upper)
+        xs = np.minimum(np.maximum(x[self.master_cols], self.low), self.high)
         h = self.lp
         h.changeColsBounds(len(self.fixed), self.fixed, xs, xs)
         h.run()
@@ -209,7 +209,6 @@ class LShaped:
         ix = ModelIndex(instance)
         scenarios = scenario_data(instance)
         arrays, self.position, self.tightened = _first_stage(instance, ix, scenarios)
-        self.columns = arrays[0]
         self.fs_cost, self.fs_offset = arrays[7], arrays[8]
         self.master = _Scenario._highs(arrays)
         self.nx = len(arrays[0])
@@ -241,11 +240,10 @@ class LShaped:
         else:  # g·x ≤ −(φ_s(x̂) − g·x̂)
             self.master.addRow(-INF, -const, len(cols), cols, g[cols])
 
-    def _round(self, x: np.ndarray) -> tuple[float, bool, int]:
-        """Every scenario at ``x``: ``(Σ π_s Z_s, recourse everywhere, scenarios
-        without)``; a cut for each scenario the master underestimates."""
+    def _round(self, x: np.ndarray, thetas: np.ndarray) -> tuple[float, bool, int]:
+        """Every scenario at the master's ``x``: ``(Σ π_s Z_s, recourse everywhere,
+        scenarios without)``; a cut for each scenario whose ``θ_s`` underestimates it."""
         expected, without = 0.0, 0
-        thetas = np.asarray(self.master.getSolution().col_value)[self.nx:]
         for i, sub in enumerate(self.subs):
             kind, value, grad, xs = sub.cut(x)
             if kind == "value":
@@ -274,7 +272,7 @@ class LShaped:
             floor_free = bool(np.all((thetas > THETA_FLOOR + 1.0) | (self.weights == 0)))
             if floor_free:
                 best = lower if best is None else max(best, lower)
-            expected, recourse, without = self._round(x)
+            expected, recourse, without = self._round(x, thetas)
             infeasible += without
             if recourse and floor_free:
                 upper = float(self.fs_cost @ x) + self.fs_offset + expected
@@ -299,24 +297,29 @@ class LShaped:
         """The last point with recourse everywhere as ``{"n", "z", "b"}``."""
         if self.x is None:
             return None
-        out: dict[str, dict] = {"n": {}, "z": {}, "b": {}}
-        for (name, index), j in self.position.items():
-            if name in out:
-                out[name][index] = float(self.x[j])
-        return out
+        return plan_from_first_stage((name, index, float(self.x[j]))
+                                     for (name, index), j in self.position.items())
+
+
+def relaxation(instance: Instance, *, time_limit: float,
+               tolerance: float = 1e-5) -> tuple[LShaped | None, LpBound]:
+    """The LP relaxation's value (module doc) within ``time_limit`` seconds, building
+    included, and the :class:`LShaped` that found it (kept for more solves); ``(None,
+    no bound)`` with a risk weight."""
+    t0 = time.perf_counter()
+    if ModelIndex(instance).risk_weight > 0:
+        return None, LpBound(None, 0, 0.0, False, 0)
+    shaped = LShaped(instance, time_limit=time_limit)
+    bound = shaped.solve(time_limit=time_limit - (time.perf_counter() - t0),
+                         tolerance=tolerance)
+    return shaped, replace(bound, seconds=time.perf_counter() - t0)
 
 
 def lp_bound(instance: Instance, *, time_limit: float = 120.0,
              tolerance: float = 1e-5) -> LpBound:
-    """The LP relaxation's value (module doc) within ``time_limit`` seconds; the master
-    stops when within ``tolerance`` (relative) of the LP value of a point it proposed."""
-    t0 = time.perf_counter()
-    if ModelIndex(instance).risk_weight > 0:
-        return LpBound(None, 0, 0.0, False, 0)
-    shaped = LShaped(instance, time_limit=time_limit)
-    bound = shaped.solve(time_limit=time_limit - (time.perf_counter() - t0),
-                         tolerance=tolerance)
-    return replace(bound, seconds=time.perf_counter() - t0)
+    """The LP relaxation's value (:func:`relaxation`); the master stops when within
+    ``tolerance`` (relative) of the LP value of a point it proposed."""
+    return relaxation(instance, time_limit=time_limit, tolerance=tolerance)[1]
 
 
 def _widen(a, extra: int):

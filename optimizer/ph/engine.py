@@ -27,14 +27,14 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from instance import Instance
 from models.factors import alone, scenario_data
 from models.index import ModelIndex
-from models.stockpile import build_model, fix_first_stage
-from optimizer.lp_bound import LpBound, LShaped
+from models.stockpile import build_model, fix_first_stage, plan_from_first_stage
+from optimizer.lp_bound import LpBound, LShaped, relaxation
 from optimizer.ph.driver import (
     DEFAULT_MAX_ITERATIONS,
     DEFAULT_RHO_SETTER,
@@ -92,16 +92,6 @@ def evaluate_plan(instance, plan: dict[str, dict], *, index=None, on_scenario=No
         if on_scenario:
             on_scenario(sc.id)
     return first, summaries, columns, rows, build_s, solve_s
-
-
-def plan_from_first_stage(rows: list) -> dict[str, dict]:
-    """``{"n": {...}, "z": {...}, "b": {...}}`` from the JSON's ``[component, index,
-    value]`` rows (``η`` is re-optimised by the evaluation, not fixed)."""
-    plan: dict[str, dict] = {"n": {}, "z": {}, "b": {}}
-    for name, index, value in rows:
-        if name in plan:
-            plan[name][tuple(index) if isinstance(index, list) else index] = value
-    return plan
 
 
 def ph_status(objective: float, bound: float | None,
@@ -197,21 +187,14 @@ class ProgressiveHedging:
         """The LP bound within ``seconds``, announced before and after; the master and
         scenario LPs are kept for :meth:`_purchases`."""
         self._say(f"lower bound from the LP relaxation (at most {seconds:.0f} s) ...")
-        t0 = time.perf_counter()
-        shaped = None
-        if ModelIndex(instance).risk_weight == 0:
-            shaped = LShaped(instance, time_limit=seconds)
-            relaxation = shaped.solve(time_limit=seconds - (time.perf_counter() - t0))
-        else:
-            relaxation = LpBound(None, 0, 0.0, False, 0)
-        relaxation = replace(relaxation, seconds=time.perf_counter() - t0)
-        if relaxation.value is None:
+        shaped, bound = relaxation(instance, time_limit=seconds)
+        if bound.value is None:
             self._say("no LP bound (a risk weight, or no master settled in time)")
         else:
-            self._say(f"LP bound {relaxation.value:,.2f} MUSD after {relaxation.iterations} "
-                      f"rounds of cuts, {relaxation.seconds:.1f} s"
-                      + ("" if relaxation.converged else " (stopped at its time limit)"))
-        return shaped, relaxation
+            self._say(f"LP bound {bound.value:,.2f} MUSD after {bound.iterations} "
+                      f"rounds of cuts, {bound.seconds:.1f} s"
+                      + ("" if bound.converged else " (stopped at its time limit)"))
+        return shaped, bound
 
     def _purchases(self, result: dict, shaped: LShaped | None,
                    seconds: float) -> dict[str, dict]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import time
 
+from models.stockpile import plan_from_first_stage
+
 # An iteration may take longer than the one before (p_large: 166 s, then 243 s with the
 # plans tried): the next one starts only if 1.25 times the last still ends in time.
 NEXT_ITERATION = 1.25
@@ -119,10 +121,8 @@ class CandidatePlans:
         no purchases do for these units."""
         bought = None
         if comm.Get_rank() == 0:
-            plan = {"n": {}, "z": {}, "b": {}}
-            for (name, index), x in zip(keys, values, strict=True):
-                if name in plan:
-                    plan[name][index] = x or 0.0
+            plan = plan_from_first_stage((name, index, x or 0.0)
+                                         for (name, index), x in zip(keys, values, strict=True))
             bought = self._repair().purchases(plan)
         bought = comm.bcast(bought, root=0)
         if bought is None:
