@@ -19,9 +19,11 @@ from models.implied import add_budget_implications, budget_implications
 from models.index import ModelIndex
 from models.stockpile import build_model
 from optimizer.analysis import analyze_instance
-from optimizer.lp_bound import lp_bound, tighten_integer_bounds
+from optimizer.lp_bound import LShaped, lp_bound, tighten_integer_bounds
 from optimizer.matrices import compile_model
+from optimizer.ph.engine import evaluate_plan
 from optimizer.pipeline import load
+from optimizer.results import plan_objective
 from optimizer.solve import OBJECTIVE_SCALE, load_highs, solve_model
 
 EXPECTED = json.loads(case_path("expected.json").read_text())
@@ -141,3 +143,45 @@ def test_bound_after_other_solves_in_the_same_process():
     bound = lp_bound(instance, tolerance=1e-7)
     assert bound.converged
     assert bound.value == pytest.approx(relaxation_whole(instance), rel=1e-6)
+
+
+def whole_units(instance, *, mip_gap: float = 1e-7, time_limit: float = 60.0):
+    """The LP bound, then the integer L-shaped method from its cuts (no incumbent)."""
+    shaped = LShaped(instance)
+    assert shaped.solve(time_limit=time_limit, tolerance=1e-7).converged
+    return shaped, shaped.improve(time_limit=time_limit, mip_gap=mip_gap)
+
+
+@pytest.mark.parametrize("name", ["case_a.xlsx", "case_budgets.xlsx", "case_chain.xlsx",
+                                  "case_purchase_timing.xlsx", "case_b_project.xlsx",
+                                  "case_port_any.xlsx", "case_transfers_independent.xlsx",
+                                  "us_mexico_demo.xlsx"])
+def test_whole_units_over_the_cuts_reach_the_optimum(name):
+    """From the LP bound's cuts alone, master MIPs and their candidates' exact costs
+    close on the stored optimum: the plan found costs it, the master's bound proves it,
+    and that plan, evaluated scenario by scenario, costs the same."""
+    instance, _ = load(case_path(name))
+    optimum = EXPECTED[name]["objective_musd"]
+    _shaped, found = whole_units(instance)
+    tol = 1e-5 * max(1.0, abs(optimum))
+    assert found.plan is not None
+    assert found.cost == pytest.approx(optimum, abs=tol)
+    assert found.bound is not None and optimum - tol <= found.bound + tol
+    assert found.bound <= optimum + tol
+    first, summaries, *_ = evaluate_plan(instance, found.plan)
+    assert plan_objective(ModelIndex(instance), first, summaries) == pytest.approx(
+        optimum, abs=tol)
+
+
+def test_theta_floors_lie_below_every_scenario_cost():
+    """Each scenario's floor (its best cut's least value over the first stage's box) lies
+    below that scenario's cost at the optimal plan: a master MIP may rely on it."""
+    instance, _ = load(case_path("us_mexico_demo.xlsx"))
+    shaped, found = whole_units(instance)
+    assert np.isfinite(shaped.floors).all()
+    shaped.fix_integers(found.plan)
+    assert shaped.solve(time_limit=60, tolerance=1e-9).converged
+    for sub, floor in zip(shaped.subs, shaped.floors, strict=True):
+        kind, value, _grad, _xs = sub.cut(shaped.x)
+        assert kind == "value"
+        assert floor <= value - shaped.fs_offset + 1e-6
