@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from instance import Instance
-from models.factors import alone, scenario_data
 from models.index import ModelIndex
-from models.stockpile import build_model, fix_first_stage, plan_from_first_stage
+from models.stockpile import plan_from_first_stage
 from optimizer.lp_bound import LpBound, LShaped, relaxation
 from optimizer.ph.driver import (
     DEFAULT_MAX_ITERATIONS,
@@ -44,10 +43,11 @@ from optimizer.ph.driver import (
 )
 from optimizer.ph.launcher import LAUNCH_MARGIN_S, missing_requirements, mpiexec_command, run_mpi
 from optimizer.ph.scenarios import save_instance
-from optimizer.plan_tables import assemble, empty_results
-from optimizer.results import plan_objective, summarize_first_stage, summarize_scenario
+from optimizer.plan_report import evaluate_plan, failed_run, report_plan
+from optimizer.plan_report import plan_status as ph_status
 from optimizer.run import SolveRun
-from optimizer.solve import ERROR, FEASIBLE, OPTIMAL, SolveOutcome, relative_gap, solve_model
+
+__all__ = ["ProgressiveHedging", "best_bound", "evaluate_plan", "ph_status"]
 
 SOLVER = "mpi-sppy progressive hedging + HiGHS"
 # scenarios per bundle unless asked otherwise: each bundle's extensive form gives PH its
@@ -63,49 +63,6 @@ LP_BOUND_SHARE = 0.15
 # 55 s of a 900 s limit), so the whole run ends within the limit
 AFTER_PH_SHARE = 0.1
 PURCHASES_SHARE = 0.04
-
-
-def evaluate_plan(instance, plan: dict[str, dict], *, index=None, on_scenario=None):
-    """The plan on every scenario, one LP at a time (fixed first stage, the scenario with
-    probability 1, summarised with its true ``π_s``, then dropped). Returns
-    ``(first stage summary, scenario summaries, columns, rows, build s, solve s)``;
-    raises ``RuntimeError`` naming a scenario where the plan has no recourse."""
-    ix = index or ModelIndex(instance)
-    first, summaries = None, []
-    columns = rows = 0
-    build_s = solve_s = 0.0
-    for sc in scenario_data(instance):
-        t0 = time.perf_counter()
-        m = build_model(instance, [alone(sc)], index=ix)
-        fix_first_stage(m, plan)
-        build_s += time.perf_counter() - t0
-        outcome = solve_model(m)
-        solve_s += outcome.handoff_seconds + outcome.solve_seconds
-        if not outcome.has_plan:
-            raise RuntimeError(f"the PH plan has no recourse in scenario {sc.id} "
-                               f"({outcome.termination})")
-        columns += outcome.columns
-        rows += outcome.rows
-        summaries.append(summarize_scenario(m.scenario[sc.id], ix, sc))
-        if first is None:
-            first = summarize_first_stage(m, ix)
-        if on_scenario:
-            on_scenario(sc.id)
-    return first, summaries, columns, rows, build_s, solve_s
-
-
-def ph_status(objective: float, bound: float | None,
-              mip_gap: float) -> tuple[str, float | None, float | None]:
-    """``(status, bound, gap)`` of a PH plan of cost ``objective`` (evaluated exactly)
-    and PH's ``bound``: ``optimal`` only when the gap is at most ``mip_gap``, else
-    ``feasible``; no bound (``None`` or infinite) gives ``feasible`` with bound and gap
-    ``None``. A bound above the plan's exact cost is the subproblems' own tolerance
-    showing: the bound is the cost then (gap 0)."""
-    if bound is None or not math.isfinite(bound):
-        return FEASIBLE, None, None
-    bound = min(bound, objective)
-    gap = relative_gap(objective, bound)
-    return (OPTIMAL if gap <= mip_gap else FEASIBLE), bound, gap
 
 
 def best_bound(ph_bound: float | None, relaxation: LpBound) -> float | None:
@@ -169,14 +126,10 @@ class ProgressiveHedging:
             return self._evaluate(instance, result, plan, relaxation,
                                   time.perf_counter() - t0, mip_gap)
         except _Failed as failure:
-            seconds = time.perf_counter() - t0
-            bound = best_bound(failure.bound, relaxation)
-            outcome = SolveOutcome(ERROR, "error", None, bound, None, 0.0, seconds,
-                                   0, 0, 0, SOLVER, no_plan_reason=str(failure))
-            results = empty_results(instance, status=ERROR, build_seconds=0.0,
-                                    solve_seconds=seconds, bound=bound)
-            results.set("engine", self.name)
-            return SolveRun(instance, outcome, results, 0.0)
+            return failed_run(instance, str(failure),
+                              bound=best_bound(failure.bound, relaxation),
+                              seconds=time.perf_counter() - t0, engine=self.name,
+                              solver=SOLVER)
 
     def _say(self, line: str) -> None:
         if self.on_line:
@@ -273,28 +226,23 @@ class ProgressiveHedging:
                   relaxation: LpBound, elapsed: float, mip_gap: float) -> SolveRun:
         """``plan`` on every scenario, reported like the extensive form, with the better
         of PH's bound and the LP bound."""
-        ix = ModelIndex(instance)
         ph_bound = result.get("bound_musd")
         bound = best_bound(ph_bound, relaxation)
         by_lp = bound is not None and bound == relaxation.value and bound != ph_bound
+        iterations = result["iterations"]
+
+        def termination(gap: float | None) -> str:
+            proven = "no bound" if gap is None else (
+                f"relative gap {100 * gap:.3f}%" + (" to the LP bound" if by_lp else ""))
+            return (f"progressive hedging: {proven} after {iterations} iterations on "
+                    f"{result['ranks']} ranks")
+
         try:
-            first, summaries, columns, rows, build_s, solve_s = evaluate_plan(
-                instance, plan, index=ix)
+            run, results = report_plan(instance, plan, bound=bound, mip_gap=mip_gap,
+                                       elapsed=elapsed, solver=SOLVER,
+                                       termination=termination)
         except RuntimeError as exc:
             raise _Failed(str(exc), bound) from None
-        objective = plan_objective(ix, first, summaries)
-        status, bound, gap = ph_status(objective, bound, mip_gap)
-        iterations = result["iterations"]
-        proven = "no bound" if gap is None else (
-            f"relative gap {100 * gap:.3f}%" + (" to the LP bound" if by_lp else ""))
-        termination = (f"progressive hedging: {proven} after {iterations} iterations on "
-                       f"{result['ranks']} ranks")
-        outcome = SolveOutcome(status, termination, objective, bound, gap, 0.0,
-                               elapsed + solve_s, columns, rows,
-                               sum(1 for _ in plan["n"]) + len(plan["z"]), SOLVER)
-        results = assemble(ix, first, summaries, status=status, objective=objective,
-                           bound=bound, gap=gap, build_seconds=build_s,
-                           solve_seconds=elapsed + solve_s)
         for key, value in (("engine", self.name), ("ranks", result["ranks"]),
                            ("bundle", result["bundle"] or 1), ("iterations", iterations),
                            ("ph_seconds", result["mpi_seconds"]),
@@ -303,4 +251,4 @@ class ProgressiveHedging:
                            ("lp_bound_musd", relaxation.value),
                            ("lp_bound_seconds", relaxation.seconds)):
             results.set(key, value)
-        return SolveRun(instance, outcome, results, build_s, plan)
+        return run
