@@ -32,6 +32,7 @@ from optimizer.options import (
     OutputOpt,
     TimeLimitOpt,
     auto_engine,
+    benders_engine,
     ph_engine,
     said,
     solve_line,
@@ -102,13 +103,10 @@ def template(
     out.print(f"wrote {path}: fill the sheets, then `stockpile validate {path}`")
 
 
-def _solve_ph(input: Path, output, time_limit, mip_gap, ranks: int, bundle, rel_gap: float,
-              lagrangian: bool) -> None:
-    """``solve --engine ph``: progressive hedging under MPI, the same report."""
-    engine = ph_engine(ranks, bundle, rel_gap, lagrangian)
-    out.print(f"stockpile {__version__}: progressive hedging on {input} (up to {ranks} "
-              f"ranks, " + (f"bundles of about {engine.bundle} scenarios)"
-                            if engine.bundle > 1 else "no bundles)"))
+def _solve_decomposed(input: Path, output, time_limit, mip_gap, engine, what: str) -> None:
+    """``solve --engine ph`` or ``benders``: ``engine`` prints its own progress lines,
+    the same report."""
+    out.print(f"stockpile {__version__}: {what} on {input}")
     run, path = _handle_input_errors(lambda: solve_workbook(
         input, output, engine=engine, time_limit=time_limit, mip_gap=mip_gap))
     print_run(run, path)
@@ -143,17 +141,26 @@ def solve(
 
     Example: stockpile solve inputs/north_america.xlsx -o reports/plan.xlsx --mip-gap 1e-4
 
-    Many scenarios: stockpile solve big.xlsx --engine ph --ranks 2 --bundle 10
+    Many scenarios: stockpile solve big.xlsx --engine benders (or --engine ph --ranks 2)
     """
     input = input or EXAMPLE
     _check_output(input, output)
     if engine == Engine.ph:
-        _solve_ph(input, output, time_limit, mip_gap, ranks, bundle, rel_gap, lagrangian)
+        ph = ph_engine(ranks, bundle, rel_gap, lagrangian)
+        _solve_decomposed(input, output, time_limit, mip_gap, ph, (
+            f"progressive hedging (up to {ranks} ranks, "
+            + (f"bundles of about {ph.bundle} scenarios)" if ph.bundle > 1
+               else "no bundles)")))
+        return
+    if engine == Engine.benders:
+        _solve_decomposed(input, output, time_limit, mip_gap, benders_engine(),
+                          "the L-shaped method")
         return
     phases = Phases(out)
     out.print(f"stockpile {__version__}: solving {input}")
     chosen = ExtensiveForm() if engine == Engine.ef else AutoEngine(
-        ph=ph_engine(ranks, bundle, rel_gap, lagrangian), on_choice=said)
+        ph=ph_engine(ranks, bundle, rel_gap, lagrangian), benders=benders_engine(),
+        on_choice=said)
     with out.status("solving…") as status:
         phases.status = status
         run, path = _handle_input_errors(lambda: solve_workbook(

@@ -49,16 +49,19 @@ class Engine(StrEnum):
     auto = "auto"
     ef = "ef"
     ph = "ph"
+    benders = "benders"
 
 
 ENGINE_HELP = (
     "auto (default): the extensive form when the model fits it (up to about "
     f"{EF_MAX_COLUMNS:,} columns, estimated from scenarios x years x (import arcs + "
-    "projects + stockpiles + transfer arcs + balances) before building), progressive "
-    "hedging above that when MPI and mpi-sppy are installed; it says which and why, in "
-    "the terminal and in Summary's engine. ef: the extensive form in one HiGHS solve "
-    "(proves optimality). ph: progressive hedging with mpi-sppy under MPI, for many "
-    "scenarios.")
+    "projects + stockpiles + transfer arcs + balances) before building); above that the "
+    "L-shaped method (benders) when the workbook has no risk weight, else progressive "
+    "hedging when MPI and mpi-sppy are installed; it says which and why, in the terminal "
+    "and in Summary's engine. ef: the extensive form in one HiGHS solve (proves "
+    "optimality). benders: the L-shaped method, scenario by scenario, for many scenarios "
+    "without a risk weight (proves its gap). ph: progressive hedging with mpi-sppy under "
+    "MPI, for many scenarios.")
 EngineOpt = Annotated[Engine, typer.Option("--engine", help=ENGINE_HELP)]
 
 
@@ -67,6 +70,19 @@ def ph_engine(ranks: int, bundle, rel_gap: float, lagrangian: bool):
     engine's default, about 10 scenarios)."""
     from optimizer.ph.engine import DEFAULT_BUNDLE, ProgressiveHedging
 
+    return ProgressiveHedging(ranks=ranks, bundle=bundle or DEFAULT_BUNDLE, rel_gap=rel_gap,
+                              lagrangian=lagrangian, on_line=timed_lines())
+
+
+def benders_engine():
+    """The L-shaped method with its progress streamed to the terminal."""
+    from optimizer.benders import Benders
+
+    return Benders(on_line=timed_lines())
+
+
+def timed_lines():
+    """A line printer that puts the seconds since its creation before each line."""
     t0 = time.perf_counter()
 
     def on_line(line: str) -> None:
@@ -74,8 +90,7 @@ def ph_engine(ranks: int, bundle, rel_gap: float, lagrangian: bool):
         if line:
             out.print(f"  {time.perf_counter() - t0:7.1f} s  {line}", markup=False)
 
-    return ProgressiveHedging(ranks=ranks, bundle=bundle or DEFAULT_BUNDLE, rel_gap=rel_gap,
-                              lagrangian=lagrangian, on_line=on_line)
+    return on_line
 
 
 def said(choice: EngineChoice) -> None:
@@ -85,7 +100,8 @@ def said(choice: EngineChoice) -> None:
 
 def auto_engine() -> AutoEngine:
     """What analyze, sweep and coalitions solve the full problem with."""
-    return AutoEngine(ph=ph_engine(2, None, 0.01, False), on_choice=said)
+    return AutoEngine(ph=ph_engine(2, None, 0.01, False), benders=benders_engine(),
+                      on_choice=said)
 
 
 def solve_line(name: str, outcome: SolveOutcome, seconds: float) -> str:

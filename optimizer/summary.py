@@ -57,7 +57,9 @@ PLAN = (
     Key("build_seconds", "s", "time to build the model"),
     Key("solve_seconds", "s", "time to solve it"),
     Key("engine", "", "ef: one model of every scenario, solved by HiGHS; ph: progressive "
-                      "hedging (mpi-sppy) over the scenarios"),
+                      "hedging (mpi-sppy) over the scenarios; benders: the L-shaped "
+                      "method, one cost estimate per scenario refined until the plan is "
+                      "proven"),
 )
 """Every solve's Summary, in this order (WORKBOOK.md's keys and a few more)."""
 
@@ -75,6 +77,16 @@ PROGRESSIVE_HEDGING = (
     Key("lp_bound_seconds", "s", "time to compute that bound"),
 )
 """Added by ``solve --engine ph``."""
+
+L_SHAPED = (
+    Key("master_rounds", "count", "plans chosen with whole project units against the "
+                                  "scenarios' cost estimates, each then costed exactly"),
+    Key("master_bound_musd", "MUSD", "a lower bound on the optimum from those choices; "
+                                     "the best bound is the higher of it and the LP "
+                                     "bound"),
+    Key("master_seconds", "s", "time spent choosing and costing those plans"),
+)
+"""Added by ``solve --engine benders``, with ``lp_bound_musd`` and ``lp_bound_seconds``."""
 
 ANALYSIS = (
     Key("independent_objective_musd", "MUSD", "The expected total cost to the bloc's "
@@ -146,7 +158,7 @@ TERMINAL = ("status", "objective_musd", "best_bound_musd", "mip_gap", "first_sta
 """The keys ``stockpile solve`` prints, in this order."""
 
 KEYS: dict[str, Key] = {
-    k.key: k for k in (*PLAN, *PROGRESSIVE_HEDGING, *ANALYSIS, *COALITIONS)
+    k.key: k for k in (*PLAN, *L_SHAPED, *PROGRESSIVE_HEDGING, *ANALYSIS, *COALITIONS)
 }
 """Every fixed key of a solve, analysis or coalitions report (a sweep's have their own
 meanings)."""

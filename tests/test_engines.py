@@ -1,14 +1,18 @@
-"""``--engine auto`` (the extensive form, or progressive hedging when the workbook is too
-big for it, saying which and why) and what a PH status means."""
+"""``--engine auto`` (the extensive form, or the L-shaped method, or with a risk weight
+progressive hedging, when the workbook is too big for it, saying which and why) and what a
+PH status means."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
+import json
+
 import openpyxl
 import pytest
 from typer.testing import CliRunner
+from workbooks import damaged
 
 import optimizer.engines as engines
 from optimizer.cli import app
@@ -22,6 +26,7 @@ from optimizer.solve import FEASIBLE, OPTIMAL
 CASES = Path(__file__).parent / "data" / "cases"
 PERF = Path(__file__).parent / "data" / "perf"
 MISSING = missing_requirements()
+EXPECTED = json.loads((CASES / "expected.json").read_text())
 
 
 def summary_rows(path: Path) -> dict:
@@ -60,29 +65,67 @@ def test_engine_ef_is_not_announced(tmp_path):
     assert "engine:" not in result.stdout
 
 
-def test_a_low_threshold_without_mpi_falls_back_to_the_extensive_form(monkeypatch):
+def with_risk_weight(tmp_path: Path) -> Path:
+    """case_chain with ``risk_weight = 0.5`` (the L-shaped cuts bound the expected cost
+    only, so auto gives such a workbook to PH)."""
+    def edit(wb):
+        wb["Settings"].append(["risk_weight", 0.5])
+
+    return damaged(tmp_path, "case_chain.xlsx", edit, "weighted.xlsx")
+
+
+def test_a_low_threshold_picks_the_l_shaped_method(monkeypatch):
+    monkeypatch.setenv("STOCKPILE_EF_MAX_COLUMNS", "10")
+    choice = choose_engine(read_instance(CASES / "case_chain.xlsx").instance)
+    assert choice.engine.name == "benders"
+    assert choice.line.startswith("engine: L-shaped method (benders): about ")
+    assert choice.line.endswith("above the extensive form's limit of 10 on this machine: "
+                                "the L-shaped method splits the problem by scenario and "
+                                "proves its gap")
+
+
+def test_auto_solves_by_the_l_shaped_method_when_the_threshold_is_low(monkeypatch, tmp_path):
+    """The same optimum as the extensive form, proven within the workbook's gap."""
+    monkeypatch.setenv("STOCKPILE_EF_MAX_COLUMNS", "10")
+    out = tmp_path / "chain.xlsx"
+    result = CliRunner().invoke(app, ["solve", str(CASES / "case_chain.xlsx"), "-o", str(out),
+                                      "--time-limit", "60"])
+    assert result.exit_code == 0, result.output
+    assert "engine: L-shaped method (benders)" in result.stdout
+    assert "whole units: master MIPs over the cuts" in result.stdout
+    summary = summary_rows(out)
+    assert summary["engine"][0] == "benders"
+    assert summary["status"][0] == OPTIMAL
+    assert summary["objective_musd"][0] == pytest.approx(
+        EXPECTED["case_chain.xlsx"]["objective_musd"], rel=1e-4)
+    assert summary["master_rounds"][0] >= 1
+    assert summary["lp_bound_musd"][0] <= summary["best_bound_musd"][0] + 1e-9
+
+
+def test_a_low_threshold_without_mpi_falls_back_to_the_extensive_form(monkeypatch, tmp_path):
     monkeypatch.setenv("STOCKPILE_EF_MAX_COLUMNS", "10")
     monkeypatch.setattr(engines, "missing_requirements",
                         lambda: "progressive hedging needs mpiexec (Open MPI); install with: "
                                 "apt-get install openmpi-bin")
-    choice = choose_engine(read_instance(CASES / "case_chain.xlsx").instance)
+    choice = choose_engine(read_instance(with_risk_weight(tmp_path)).instance)
     assert choice.engine.name == "ef"
     assert choice.line.startswith("engine: extensive form (ef): about ")
     assert choice.line.endswith(
-        "columns, above the extensive form's limit of 10 on this machine, but progressive "
-        "hedging needs mpiexec (Open MPI); install with: apt-get install openmpi-bin; the "
-        "extensive form is used instead and may take long")
+        "columns, above the extensive form's limit of 10 on this machine, with a risk "
+        "weight, but progressive hedging needs mpiexec (Open MPI); install with: apt-get "
+        "install openmpi-bin; the extensive form is used instead and may take long")
 
 
 @pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
-def test_a_low_threshold_with_mpi_picks_progressive_hedging(monkeypatch):
+def test_a_low_threshold_with_a_risk_weight_picks_progressive_hedging(monkeypatch, tmp_path):
     monkeypatch.setenv("STOCKPILE_EF_MAX_COLUMNS", "10")
-    choice = choose_engine(read_instance(CASES / "case_chain.xlsx").instance)
+    choice = choose_engine(read_instance(with_risk_weight(tmp_path)).instance)
     assert choice.engine.name == "ph"
     assert (choice.engine.ranks, choice.engine.bundle) == (2, 10)
     assert choice.line.startswith("engine: progressive hedging (ph, 2 ranks): about ")
-    assert choice.line.endswith("above the extensive form's limit of 10 on this machine: "
-                                "progressive hedging splits the problem by scenario")
+    assert choice.line.endswith("above the extensive form's limit of 10 on this machine, "
+                                "with a risk weight: progressive hedging splits the problem "
+                                "by scenario")
 
 
 @pytest.mark.ph
@@ -90,7 +133,7 @@ def test_a_low_threshold_with_mpi_picks_progressive_hedging(monkeypatch):
 def test_auto_solves_by_progressive_hedging_when_the_threshold_is_low(monkeypatch, tmp_path):
     monkeypatch.setenv("STOCKPILE_EF_MAX_COLUMNS", "10")
     out = tmp_path / "chain.xlsx"
-    result = CliRunner().invoke(app, ["solve", str(CASES / "case_chain.xlsx"), "-o", str(out),
+    result = CliRunner().invoke(app, ["solve", str(with_risk_weight(tmp_path)), "-o", str(out),
                                       "--bundle", "2", "--time-limit", "60"])
     assert result.exit_code == 0, result.output
     assert "engine: progressive hedging (ph, 2 ranks)" in result.stdout
@@ -100,6 +143,14 @@ def test_auto_solves_by_progressive_hedging_when_the_threshold_is_low(monkeypatc
     # the workbook asks mip_gap = 1e-4: optimal only if PH proved that much
     gap = summary["mip_gap"][0]
     assert summary["status"][0] == (OPTIMAL if gap is not None and gap <= 1e-4 else FEASIBLE)
+
+
+def test_the_l_shaped_engine_refuses_a_risk_weight(tmp_path):
+    out = tmp_path / "w.xlsx"
+    result = CliRunner().invoke(app, ["solve", str(with_risk_weight(tmp_path)), "-o", str(out),
+                                      "--engine", "benders"])
+    assert result.exit_code == 3, result.output
+    assert "bounds the expected cost only" in result.output
 
 
 def test_ph_status_means_what_the_workbook_asked():
