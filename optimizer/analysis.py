@@ -36,7 +36,13 @@ from instance import COORDINATED, INDEPENDENT, Instance
 from models.factors import ScenarioData, alone, scenario_data
 from models.stockpile import build_model
 from optimizer.eev import expected_result_of_ev_plans, expected_value_problem
-from optimizer.engines import AutoEngine, estimated_columns, record_choice, resolve
+from optimizer.engines import (
+    AutoEngine,
+    estimated_columns,
+    record_choice,
+    resolve,
+    takes_the_machine,
+)
 from optimizer.figures import (
     EEV_ACCURACY,
     Figure,
@@ -128,8 +134,9 @@ def other_mode(instance: Instance) -> str:
 def analysis_tasks(instance: Instance, engine: Engine, kw: dict, *, columns: int,
                    progress=None) -> list[Task]:
     """EV first (it starts EEV), RP, the other mode, then one task per scenario with
-    ``π_s > 0`` (group ``ws``). A PH engine takes the machine: its tasks run alone."""
-    exclusive = engine.name == "ph"
+    ``π_s > 0`` (group ``ws``). A decomposition engine takes the machine
+    (:func:`~optimizer.engines.takes_the_machine`): its tasks run alone."""
+    exclusive = takes_the_machine(engine)
     full = {"columns": columns, "exclusive": exclusive}
     ws = [Task(("ws", i), f"wait-and-see: {sc.id}", wait_and_see_scenario, (instance, sc),
                kw, columns // max(1, len(instance.scenarios)), "ws")

@@ -30,7 +30,13 @@ from instance import COORDINATED, Instance
 from models.factors import ScenarioData, scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model
-from optimizer.engines import AutoEngine, estimated_columns, record_choice, resolve
+from optimizer.engines import (
+    AutoEngine,
+    estimated_columns,
+    record_choice,
+    resolve,
+    takes_the_machine,
+)
 from optimizer.game import CORE_TOLERANCE, Coalition, Game, all_coalitions, coalition_name
 from optimizer.parallel import Done, Runner, Task, worker_count
 from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_instance
@@ -164,7 +170,7 @@ def coalition_tasks(base: Instance, scenarios: list[ScenarioData], order: list[C
         if coalition == base.member_set:
             tasks.append(Task(coalition, name, solve_instance, (restricted,),
                               {"engine": engine, **kw, **extra}, columns,
-                              exclusive=engine.name == "ph"))
+                              exclusive=takes_the_machine(engine)))
         else:
             tasks.append(Task(coalition, name, coalition_solve, (restricted, scenarios),
                               {**kw, **extra}, columns))

@@ -117,6 +117,13 @@ class AutoEngine:
         return run
 
 
+def takes_the_machine(engine) -> bool:
+    """A decomposition engine's solves run alone, in the calling process: PH starts its
+    own MPI ranks, and the L-shaped method holds every scenario's LP (p_large: 200) and
+    prints its progress."""
+    return engine.name in ("ph", "benders")
+
+
 def resolve(engine, instance: Instance) -> tuple[object, EngineChoice | None]:
     """The engine that solves ``instance``: ``engine`` itself, or the one an
     :class:`AutoEngine` chooses for it (told once), with the choice to record on the runs

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from instance import Instance
-from optimizer.engines import AutoEngine, estimated_columns, record_choice, resolve
+from optimizer.engines import (
+    AutoEngine,
+    estimated_columns,
+    record_choice,
+    resolve,
+    takes_the_machine,
+)
 from optimizer.figures import NUMERIC_ACCURACY
 from optimizer.parallel import Done, Runner, Task, worker_count
 from optimizer.pipeline import EXTENSIVE_FORM, Engine, run_workbook, solve_instance
@@ -65,7 +71,7 @@ def sweep_runs(instance: Instance, parameter: str, values: list[float], *, time_
     kw = {"time_limit": time_limit, "mip_gap": mip_gap}
     tasks = [Task(i, f"{parameter} = {value:g}", sweep_point,
                   (instance, parameter, value, chosen), kw, columns,
-                  exclusive=chosen.name == "ph")
+                  exclusive=takes_the_machine(chosen))
              for i, value in enumerate(values)]
     runner = Runner(worker_count(jobs, len(tasks), columns), on_done=lambda done: advance(
         values[done.task.key], done.result) if advance else None)

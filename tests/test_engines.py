@@ -4,10 +4,9 @@ PH status means."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
-
-import json
 
 import openpyxl
 import pytest
