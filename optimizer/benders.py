@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from instance import Instance
 from models.index import ModelIndex
-from optimizer.lp_bound import relaxation
+from optimizer.lp_bound import IntegerMaster, relaxation
 from optimizer.plan_report import failed_run, report_plan
 from optimizer.run import SolveRun
 
@@ -35,7 +35,7 @@ SOLVER = "L-shaped method (Benders cuts) + HiGHS"
 LP_SHARE = 0.4
 # this share of the time limit is kept for evaluating the plan on every scenario and
 # writing it (p_large: 55 s of 900)
-EVALUATION_SHARE = 0.08
+EVALUATION_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Benders:
                   f"{lp.seconds:.1f} s")
         left = (1 - EVALUATION_SHARE) * time_limit - (time.perf_counter() - t0)
         self._say(f"whole units: master MIPs over the cuts (at most {left:.0f} s) ...")
-        found = shaped.improve(time_limit=left, mip_gap=mip_gap)
+        found = shaped.improve(time_limit=left, mip_gap=mip_gap, on_round=self._round)
         bound = max(b for b in (found.bound, lp.value) if b is not None)
         if found.plan is None:
             return self._failed(instance, t0, bound, (
@@ -95,6 +95,14 @@ class Benders:
                            ("master_seconds", found.seconds)):
             results.set(key, value)
         return run
+
+    def _round(self, master: IntegerMaster, cost: float | None) -> None:
+        """One master MIP and its candidate, on one line."""
+        line = (f"master MIP ({master.status.lower()}, {master.seconds:.1f} s): bound "
+                + ("none" if master.bound is None else f"{master.bound:,.2f}"))
+        if cost is not None:
+            line += f", its plan costs {cost:,.2f} MUSD"
+        self._say(line)
 
     def _say(self, line: str) -> None:
         if self.on_line:
