@@ -72,8 +72,8 @@ PROGRESSIVE_HEDGING = (
     Key("ph_bound_musd", "MUSD", "PH's own lower bound on the optimum (each bundle of "
                                  "scenarios with its own plan)"),
     Key("lp_bound_musd", "MUSD", "a lower bound on the optimum from the model with whole "
-                                 "project units relaxed to fractions; the best bound is "
-                                 "the higher of the two"),
+                                 "project units relaxed to fractions; best_bound_musd is "
+                                 "the highest of the bounds listed here"),
     Key("lp_bound_seconds", "s", "time to compute that bound"),
 )
 """Added by ``solve --engine ph``."""
@@ -81,9 +81,7 @@ PROGRESSIVE_HEDGING = (
 L_SHAPED = (
     Key("master_rounds", "count", "plans chosen with whole project units against the "
                                   "scenarios' cost estimates, each then costed exactly"),
-    Key("master_bound_musd", "MUSD", "a lower bound on the optimum from those choices; "
-                                     "the best bound is the higher of it and the LP "
-                                     "bound"),
+    Key("master_bound_musd", "MUSD", "a lower bound on the optimum from those choices"),
     Key("master_seconds", "s", "time spent choosing and costing those plans"),
 )
 """Added by ``solve --engine benders``, with ``lp_bound_musd`` and ``lp_bound_seconds``."""
