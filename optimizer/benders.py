@@ -13,7 +13,7 @@ exact for ``risk_weight = 0``, without MPI.
 
 Why: on p_large (200 scenarios, 786,000 columns) the extensive form is still in its root
 LP after 10 minutes, and progressive hedging's plan lay 0.34 % above the LP bound after
-500 s; this engine proves 0.19 % in about 400 s (bench/README.md). A workbook with a
+500 s; this engine proves 0.149 % in 491 s (bench/README.md). A workbook with a
 risk weight (CVaR) is refused: the cuts bound the expected cost only.
 """
 
