@@ -380,8 +380,9 @@ class LShaped:
         m.changeColsBounds(len(self.theta), self.theta, np.maximum(self.floors, THETA_FLOOR),
                            np.full(len(self.theta), INF))
         m.changeColsIntegrality(count, cols, np.full(count, highspy.HighsVarType.kInteger))
-        # HiGHS's time limit counts every run of this instance
-        m.setOptionValue("time_limit", m.getRunTime() + max(time_limit, 0.0))
+        # HiGHS 1.16 starts its clock again at each run (a limit of 200 s after the LP
+        # rounds' runs stopped the MIP 200.4 s later)
+        m.setOptionValue("time_limit", max(time_limit, 0.0))
         m.setOptionValue("mip_rel_gap", mip_gap)
         if start is not None:
             m.setSolution(count, cols, np.round(start[cols]))
