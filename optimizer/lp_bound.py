@@ -44,20 +44,23 @@ import numpy as np
 import scipy.sparse as sp
 
 from instance import Instance
-from models.factors import alone, scenario_data
+from models.factors import scenario_data
 from models.implied import add_budget_implications, budget_implications
 from models.index import ModelIndex
 from models.stockpile import build_model, plan_from_first_stage
 from optimizer.matrices import compile_model
-from optimizer.solve import OBJECTIVE_SCALE, load_highs, relative_gap
+from optimizer.scenario_lp import (
+    FIRST_STAGE,
+    INF,
+    INFEASIBLE,
+    OPTIMAL,
+    ScenarioLP,
+    key_of,
+    relaxed_highs,
+)
+from optimizer.solve import OBJECTIVE_SCALE, relative_gap
 
-INF = highspy.kHighsInf
-OPTIMAL = highspy.HighsModelStatus.kOptimal
-INFEASIBLE = highspy.HighsModelStatus.kInfeasible
-EMPTY = highspy.HighsModelStatus.kModelEmpty  # a scenario with nothing to decide
 SOLUTION_FEASIBLE = int(highspy.SolutionStatus.kSolutionStatusFeasible)
-# the first stage as the model names it: units started and committed, facilities, purchases
-FIRST_STAGE = ("n", "w", "z", "b")
 # θ_s ≥ THETA_FLOOR (MUSD) until cuts hold it up: a bound is claimed only when no θ_s of a
 # scenario with weight rests there
 THETA_FLOOR = -1e7
@@ -141,90 +144,6 @@ def tighten_integer_bounds(arrays) -> int:
     return lowered
 
 
-def _key(var) -> tuple:
-    return var.parent_component().local_name, var.index()
-
-
-class _Scenario:
-    """One scenario's LP (first stage fixed by bounds), its cuts, and, when first needed,
-    its elastic copy for feasibility cuts."""
-
-    def __init__(self, instance: Instance, ix: ModelIndex, sc, position: dict):
-        self.id, self.probability = sc.id, sc.probability
-        self.arrays = compile_model(build_model(instance, [alone(sc)], index=ix))
-        columns = self.arrays[0]
-        self.fixed = np.array([j for j, v in enumerate(columns)
-                               if v.parent_component().local_name in FIRST_STAGE],
-                              dtype=np.int32)
-        self.master_cols = np.array([position[_key(columns[j])] for j in self.fixed],
-                                    dtype=np.int64)
-        self.low, self.high = self.arrays[2][self.fixed], self.arrays[3][self.fixed]
-        self.fs_cost = self.arrays[7][self.fixed]  # FS's coefficients (MUSD)
-        self.lp = self._highs(self.arrays)
-        self._elastic = None
-
-    @staticmethod
-    def _highs(arrays) -> highspy.Highs:
-        relaxed = (*arrays[:4], np.zeros(len(arrays[0]), dtype=bool), *arrays[5:])
-        return load_highs(relaxed)
-
-    def elastic(self) -> highspy.Highs:
-        """The LP with slacks ``s⁺, s⁻ ≥ 0`` on every row, costed 1, the rest free."""
-        if self._elastic is None:
-            h = self._highs(self.arrays)
-            ncol, nrow = len(self.arrays[0]), len(self.arrays[5])
-            h.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), np.zeros(ncol))
-            rows = np.arange(nrow, dtype=np.int32)
-            for sign in (1.0, -1.0):
-                h.addCols(nrow, np.ones(nrow), np.zeros(nrow), np.full(nrow, INF), nrow,
-                          rows, rows, np.full(nrow, sign))
-            self._elastic = h
-        return self._elastic
-
-    def least(self) -> float:
-        """``FS``'s constant plus the least ``Z_s`` over every first stage this scenario's
-        rows allow (its LP with the first stage free in its bounds and uncosted);
-        ``-inf`` when unbounded or infeasible."""
-        h, count = self.lp, len(self.fixed)
-        h.changeColsBounds(count, self.fixed, self.low, self.high)
-        h.changeColsCost(count, self.fixed, np.zeros(count))
-        try:
-            h.run()
-            status = h.getModelStatus()
-            if status == EMPTY:
-                return self.arrays[8]
-            if status != OPTIMAL:
-                return -INF
-            return h.getInfo().objective_function_value / OBJECTIVE_SCALE
-        finally:
-            h.changeColsCost(count, self.fixed, self.fs_cost * OBJECTIVE_SCALE)
-
-    def cut(self, x: np.ndarray):
-        """``("value", Z_s(x̂), gradient, x̂_s)`` or ``("feasibility", φ_s(x̂), gradient,
-        x̂_s)`` at the master's ``x`` (gradients on this scenario's fixed columns, MUSD)."""
-        xs = np.minimum(np.maximum(x[self.master_cols], self.low), self.high)
-        h = self.lp
-        h.changeColsBounds(len(self.fixed), self.fixed, xs, xs)
-        h.run()
-        status = h.getModelStatus()
-        if status == EMPTY:
-            return "value", self.arrays[8], np.zeros(len(self.fixed)), xs
-        if status == OPTIMAL:
-            value = h.getInfo().objective_function_value / OBJECTIVE_SCALE
-            duals = np.asarray(h.getSolution().col_dual)[self.fixed] / OBJECTIVE_SCALE
-            # the LP's value is FS(x̂) + Z_s(x̂): FS's linear part goes here, its constant
-            # (the master's offset) in the caller
-            return "value", value - float(self.fs_cost @ xs), duals - self.fs_cost, xs
-        if status != INFEASIBLE:
-            raise RuntimeError(f"scenario {self.id}: {h.modelStatusToString(status)}")
-        e = self.elastic()
-        e.changeColsBounds(len(self.fixed), self.fixed, xs, xs)
-        e.run()
-        phi = e.getInfo().objective_function_value / OBJECTIVE_SCALE
-        duals = np.asarray(e.getSolution().col_dual)[self.fixed] / OBJECTIVE_SCALE
-        return "feasibility", phi, duals, xs
-
-
 def _first_stage(instance: Instance, ix: ModelIndex, scenarios) -> tuple[list, dict, int]:
     """The master's rows before any cut: the first stage, the implied budget rows, integer
     bounds rounded down; every first-stage column, also one that no row names. Returns
@@ -234,11 +153,11 @@ def _first_stage(instance: Instance, ix: ModelIndex, scenarios) -> tuple[list, d
     arrays = list(compile_model(first))
     tightened = tighten_integer_bounds(arrays)
     columns = arrays[0]
-    position = {_key(v): j for j, v in enumerate(columns)}
+    position = {key_of(v): j for j, v in enumerate(columns)}
     for var in (first.component(name) for name in FIRST_STAGE):
         for v in var.values():  # a first-stage column no master row names
-            if _key(v) not in position and not v.fixed:
-                position[_key(v)] = len(columns)
+            if key_of(v) not in position and not v.fixed:
+                position[key_of(v)] = len(columns)
                 columns.append(v)
     extra = len(columns) - len(arrays[2])
     if extra:
@@ -263,18 +182,18 @@ class LShaped:
         scenarios = scenario_data(instance)
         arrays, self.position, self.tightened = _first_stage(instance, ix, scenarios)
         self.fs_cost, self.fs_offset = arrays[7], arrays[8]
-        self.master = _Scenario._highs(arrays)
+        self.master = relaxed_highs(arrays)
         self.nx = len(arrays[0])
         # the first stage's box (integer bounds rounded down) and its integer columns
         self.box = arrays[2].copy(), arrays[3].copy()
         self.base_rows = len(arrays[5])  # the cuts follow these rows
         self.integer = np.nonzero(arrays[4])[0].astype(np.int32)
-        self.subs: list[_Scenario] = []
+        self.subs: list[ScenarioLP] = []
         self.ready = False
         for sc in scenarios:
             if time.perf_counter() - t0 >= time_limit:  # not even the scenarios in time
                 return
-            self.subs.append(_Scenario(instance, ix, sc, self.position))
+            self.subs.append(ScenarioLP(instance, ix, sc, self.position))
         self.ready = True
         self.weights = np.array([s.probability for s in self.subs])
         count = len(self.subs)
