@@ -185,3 +185,23 @@ def test_theta_floors_lie_below_every_scenario_cost():
         kind, value, _grad, _xs = sub.cut(shaped.x)
         assert kind == "value"
         assert floor <= value - shaped.fs_offset + 1e-6
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(instance=instances())
+def test_whole_units_match_the_extensive_form_on_any_workbook(instance):
+    """On generated workbooks without a risk weight, the integer L-shaped method ends at
+    the extensive form's optimum, and its bound never exceeds it."""
+    instance = replace(instance, settings=replace(instance.settings, risk_weight=0.0))
+    out = solve_model(build_model(instance), mip_gap=1e-7, time_limit=20)
+    shaped = LShaped(instance)
+    if not shaped.solve(time_limit=30, tolerance=1e-8).converged:
+        assert out.status != "optimal"  # the LP has no solution, so neither has the MIP
+        return
+    found = shaped.improve(time_limit=30, mip_gap=1e-7)
+    if out.status != "optimal":
+        return
+    tol = 1e-5 * max(1.0, abs(out.objective))
+    assert found.bound is not None and found.bound <= out.objective + tol
+    assert found.cost == pytest.approx(out.objective, abs=tol)
