@@ -29,6 +29,7 @@ from models.index import ModelIndex
 from optimizer.lp_bound import IntegerMaster, relaxation
 from optimizer.plan_report import failed_run, report_plan
 from optimizer.run import SolveRun
+from optimizer.solve import INFEASIBLE
 
 SOLVER = "L-shaped method (Benders cuts) + HiGHS"
 # at most this share of the time limit goes to the LP relaxation (p_large: 80-100 s)
@@ -61,6 +62,8 @@ class Benders:
         self._say(f"LP relaxation by cuts, one per scenario (at most "
                   f"{LP_SHARE * time_limit:.0f} s) ...")
         shaped, lp = relaxation(instance, time_limit=LP_SHARE * time_limit)
+        if shaped is not None and shaped.infeasible:
+            return self._infeasible(instance, t0, "even with project units in fractions")
         if shaped is None or lp.value is None:
             return self._failed(instance, t0, None, (
                 f"the LP relaxation did not settle within {LP_SHARE * time_limit:.0f} s "
@@ -70,6 +73,8 @@ class Benders:
         left = (1 - EVALUATION_SHARE) * time_limit - (time.perf_counter() - t0)
         self._say(f"whole units: master MIPs over the cuts (at most {left:.0f} s) ...")
         found = shaped.improve(time_limit=left, mip_gap=mip_gap, on_round=self._round)
+        if found.infeasible:
+            return self._infeasible(instance, t0, "with whole project units")
         bound = max(b for b in (found.bound, lp.value) if b is not None)
         if found.plan is None:
             return self._failed(instance, t0, bound, (
@@ -103,6 +108,13 @@ class Benders:
         if cost is not None:
             line += f", its plan costs {cost:,.2f} MUSD"
         self._say(line)
+
+    def _infeasible(self, instance: Instance, t0: float, how: str) -> SolveRun:
+        return failed_run(instance, (
+            f"no plan has recourse in every scenario {how}: the cuts, each implied by a "
+            "scenario's requirements, leave no plan to choose"), bound=None,
+            seconds=time.perf_counter() - t0, engine=self.name, solver=SOLVER,
+            status=INFEASIBLE)
 
     def _say(self, line: str) -> None:
         if self.on_line:

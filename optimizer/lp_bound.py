@@ -61,6 +61,7 @@ from optimizer.scenario_lp import (
 from optimizer.solve import OBJECTIVE_SCALE, relative_gap
 
 SOLUTION_FEASIBLE = int(highspy.SolutionStatus.kSolutionStatusFeasible)
+INFEASIBLE_TEXT = "infeasible"  # IntegerMaster.status of a master MIP without solution
 # θ_s ≥ THETA_FLOOR (MUSD) until cuts hold it up: a bound is claimed only when no θ_s of a
 # scenario with weight rests there
 THETA_FLOOR = -1e7
@@ -108,13 +109,16 @@ class IntegerMaster:
 class Improvement:
     """What :meth:`LShaped.improve` found: its best ``plan`` (``None`` when no candidate
     beat the incumbent) and that plan's exact ``cost`` (or the incumbent's), the best
-    proven ``bound`` (MUSD; ``None`` when none), master ``rounds``."""
+    proven ``bound`` (MUSD; ``None`` when none), master ``rounds``; ``infeasible``: a
+    master MIP had no solution, which proves that no plan has whole units and recourse
+    in every scenario."""
 
     plan: dict[str, dict] | None
     cost: float | None
     bound: float | None
     rounds: int
     seconds: float
+    infeasible: bool = False
 
 
 def tighten_integer_bounds(arrays) -> int:
@@ -268,6 +272,14 @@ class LShaped:
         return LpBound(best, iterations, time.perf_counter() - t0, converged,
                        self.tightened, infeasible)
 
+    @property
+    def infeasible(self) -> bool:
+        """The master's last solve was infeasible: its rows and feasibility cuts, all
+        valid, leave no first stage, so the problem has no plan (when the integers were
+        not fixed by :meth:`fix_integers` or :meth:`fix_integer_columns`)."""
+        return self.ready and self.master.getModelStatus() in (
+            INFEASIBLE, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+
     def fix_integers(self, plan: dict[str, dict]) -> None:
         """Fix the master's units ``n`` and facilities ``z`` to ``plan``'s (what the
         plan leaves out is 0); purchases stay free, so :meth:`solve` then finds the
@@ -315,6 +327,9 @@ class LShaped:
             integers = (np.round(np.asarray(m.getSolution().col_value)[cols])
                         if feasible else None)
             status = m.modelStatusToString(m.getModelStatus())
+            if m.getModelStatus() in (INFEASIBLE,
+                                      highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                status = INFEASIBLE_TEXT
         finally:
             m.changeColsIntegrality(count, cols,
                                     np.full(count, highspy.HighsVarType.kContinuous))
@@ -348,7 +363,8 @@ class LShaped:
                                         mip_gap=MASTER_GAP_SHARE * mip_gap, start=start)
             bound = best.bound if master.bound is None else max(master.bound,
                                                                 best.bound or -INF)
-            best = replace(best, bound=bound, rounds=best.rounds + 1)
+            best = replace(best, bound=bound, rounds=best.rounds + 1,
+                           infeasible=master.status == INFEASIBLE_TEXT)
             if master.integers is None or (best.cost is not None and bound is not None
                                            and relative_gap(best.cost, bound) <= mip_gap):
                 if on_round:
@@ -367,8 +383,7 @@ class LShaped:
                 self._drop_slack_cuts(first_cut)
             if on_round:
                 on_round(master, self.upper if run.converged else None)
-            if not run.converged and self.master.getModelStatus() in (
-                    INFEASIBLE, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            if not run.converged and self.infeasible:
                 continue  # no recourse in some scenario: its feasibility cuts exclude it
             if not run.converged or self.upper is None:
                 break

@@ -84,11 +84,12 @@ def report_plan(instance: Instance, plan: dict[str, dict], *, bound: float | Non
 
 
 def failed_run(instance: Instance, reason: str, *, bound: float | None, seconds: float,
-               engine: str, solver: str) -> SolveRun:
-    """A run without a plan to report (status ``error``), saying why."""
-    outcome = SolveOutcome(ERROR, "error", None, bound, None, 0.0, seconds, 0, 0, 0, solver,
-                           no_plan_reason=reason)
-    results = empty_results(instance, status=ERROR, build_seconds=0.0,
+               engine: str, solver: str, status: str = ERROR) -> SolveRun:
+    """A run without a plan to report (status ``error``, or ``infeasible`` when the
+    engine proved that no plan exists), saying why."""
+    outcome = SolveOutcome(status, "error" if status == ERROR else reason, None, bound, None,
+                           0.0, seconds, 0, 0, 0, solver, no_plan_reason=reason)
+    results = empty_results(instance, status=status, build_seconds=0.0,
                             solve_seconds=seconds, bound=bound)
     results.set("engine", engine)
     return SolveRun(instance, outcome, results, 0.0)

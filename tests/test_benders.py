@@ -4,11 +4,18 @@ proven within the workbook's gap, and a clear error when it cannot give a plan."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import openpyxl
 import pytest
+from instances import case_a
+from test_diagnosis import from_workbook
+from typer.testing import CliRunner
 from workbooks import case_path
 
+from instance import Budget, Stockpile
 from optimizer.benders import Benders
+from optimizer.cli import app
 from optimizer.pipeline import load
 
 EXPECTED = json.loads(case_path("expected.json").read_text())
@@ -37,3 +44,16 @@ def test_no_time_for_the_relaxation_is_an_error_that_says_what_to_do():
     run = Benders().solve(instance, time_limit=0.0)
     assert run.outcome.status == "error"
     assert "try a longer --time-limit" in run.outcome.no_plan_reason
+
+
+def test_an_infeasible_workbook_is_proven_so_and_diagnosed(tmp_path):
+    """Case A with a 100 t floor and a 0.05 MUSD budget (tests/test_diagnosis.py): the
+    cuts prove there is no plan; the report's Diagnosis names the budget cell, exit 2."""
+    _, src = from_workbook(replace(case_a(), stockpiles=(Stockpile("USA", "ga", min_t=100.0),),
+                                   budgets=(Budget("USA", 1, 0.05),)), tmp_path)
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(app, ["solve", str(src), "-o", str(out), "--engine",
+                                      "benders"])
+    assert result.exit_code == 2, result.output
+    assert "USA 2027 budget (Budgets!C2) short by 0.05 MUSD" in result.output
+    assert "Diagnosis" in openpyxl.load_workbook(out).sheetnames
