@@ -50,11 +50,20 @@ class Benders:
               mip_gap: float | None = None, progress=None, on_phase=None) -> SolveRun:
         """The three steps within ``time_limit`` (default: Settings ``time_limit_s``) to
         ``mip_gap`` (default: Settings ``mip_gap``); ``progress`` and ``on_phase``
-        belong to the extensive form and are not used."""
+        belong to the extensive form and are not used. A scenario LP that HiGHS cannot
+        solve (unbounded, numerical trouble) ends the run with status ``error`` and
+        HiGHS's words."""
         st = instance.settings
         time_limit = st.time_limit_s if time_limit is None else time_limit
         mip_gap = st.mip_gap if mip_gap is None else mip_gap
         t0 = time.perf_counter()
+        try:
+            return self._solve(instance, time_limit, mip_gap, t0)
+        except RuntimeError as exc:  # from ScenarioLP.cut
+            return self._failed(instance, t0, None, f"the L-shaped method stopped: {exc}")
+
+    def _solve(self, instance: Instance, time_limit: float, mip_gap: float,
+               t0: float) -> SolveRun:
         if ModelIndex(instance).risk_weight > 0:
             return self._failed(instance, t0, None, (
                 "the L-shaped engine bounds the expected cost only, and this workbook has "
@@ -73,7 +82,7 @@ class Benders:
         left = (1 - EVALUATION_SHARE) * time_limit - (time.perf_counter() - t0)
         self._say(f"whole units: master MIPs over the cuts (at most {left:.0f} s) ...")
         found = shaped.improve(time_limit=left, mip_gap=mip_gap, on_round=self._round)
-        if found.infeasible:
+        if found.plan is None and found.infeasible:
             return self._infeasible(instance, t0, "with whole project units")
         bound = max(b for b in (found.bound, lp.value) if b is not None)
         if found.plan is None:

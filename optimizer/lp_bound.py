@@ -207,6 +207,7 @@ class LShaped:
         self.theta = self.nx + np.arange(count, dtype=np.int32)
         # a proven lower bound on each Z_s: the best cut's least value over the box
         self.floors = np.full(count, -INF)
+        self.least_tried = np.zeros(count, dtype=bool)  # ScenarioLP.least asked once
         self.x: np.ndarray | None = None  # the last point with recourse everywhere
         self.upper: float | None = None  # its LP value (MUSD)
 
@@ -284,6 +285,7 @@ class LShaped:
         """Fix the master's units ``n`` and facilities ``z`` to ``plan``'s (what the
         plan leaves out is 0); purchases stay free, so :meth:`solve` then finds the
         best purchases for those units, and its value is that plan's exact cost."""
+        self._free_integers()  # the committed units w too, which the plan leaves out
         for (name, index), j in self.position.items():
             if name in ("n", "z"):
                 value = float(round(plan.get(name, {}).get(index, 0.0)))
@@ -304,12 +306,15 @@ class LShaped:
         t0 = time.perf_counter()
         m, cols, count = self.master, self.integer, len(self.integer)
         self._free_integers()
-        for i in np.nonzero(~np.isfinite(self.floors) & (self.weights > 0))[0]:
+        for i in np.nonzero(~np.isfinite(self.floors) & (self.weights > 0)
+                            & ~self.least_tried)[0]:
             # a cut open towards an unbounded purchase: the scenario's own least cost
             self.floors[i] = max(self.floors[i], self.subs[i].least() - self.fs_offset)
+            self.least_tried[i] = True
         proven = bool(np.all(np.isfinite(self.floors) | (self.weights == 0)))
-        m.changeColsBounds(len(self.theta), self.theta, np.maximum(self.floors, THETA_FLOOR),
-                           np.full(len(self.theta), INF))
+        # a proven floor as it is, even below THETA_FLOOR: the master stays a relaxation
+        lows = np.where(np.isfinite(self.floors), self.floors, THETA_FLOOR)
+        m.changeColsBounds(len(self.theta), self.theta, lows, np.full(len(self.theta), INF))
         m.changeColsIntegrality(count, cols, np.full(count, highspy.HighsVarType.kInteger))
         # HiGHS 1.16 starts its clock again at each run (a limit of 200 s after the LP
         # rounds' runs stopped the MIP 200.4 s later)
@@ -378,7 +383,10 @@ class LShaped:
             seen.add(key)
             self.fix_integer_columns(master.integers)
             first_cut = self.master.getNumRow()
-            run = self.solve(time_limit=time_limit - (time.perf_counter() - t0))
+            # to well within the gap asked, so that a candidate proposed again is known to
+            # its cost within that gap
+            run = self.solve(time_limit=time_limit - (time.perf_counter() - t0),
+                             tolerance=min(1e-5, mip_gap / 10))
             if run.converged:  # the cuts that hold the candidate's exact cost stay
                 self._drop_slack_cuts(first_cut)
             if on_round:
@@ -390,6 +398,7 @@ class LShaped:
             if best.cost is None or self.upper < best.cost:
                 best = replace(best, plan=self.plan(), cost=self.upper)
                 start = self.x
+        self._free_integers()  # self.x, self.upper: the last candidate's, not the best's
         return replace(best, seconds=time.perf_counter() - t0)
 
     def _free_integers(self) -> None:

@@ -65,8 +65,11 @@ def sweep_runs(instance: Instance, parameter: str, values: list[float], *, time_
                engine: Engine | AutoEngine = EXTENSIVE_FORM) -> list[Done]:
     """Every run of the sweep (``jobs`` at a time, :mod:`optimizer.parallel`), in the
     order of ``values``; ``advance(value, run)`` hears of each as it finishes. An
-    :class:`~optimizer.engines.AutoEngine` chooses once, on the run of the first value."""
-    chosen, choice = resolve(engine, swept(instance, parameter, values[0]))
+    :class:`~optimizer.engines.AutoEngine` chooses once, on the run of the first value
+    (of the largest, when the risk weight is swept: the L-shaped method takes a big
+    workbook without one, and not with one)."""
+    first = max(values) if parameter == "risk_weight" else values[0]
+    chosen, choice = resolve(engine, swept(instance, parameter, first))
     columns = estimated_columns(instance)
     kw = {"time_limit": time_limit, "mip_gap": mip_gap}
     tasks = [Task(i, f"{parameter} = {value:g}", sweep_point,
