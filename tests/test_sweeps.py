@@ -96,3 +96,25 @@ def test_a_run_without_a_plan_is_named_and_the_limit_is_not_said_to_never_bind()
                    "risk_weight")[1] == (
         "The risk weight makes no difference between λ = 0 and 1: every run gives the same "
         "plan (objective 5.000 MUSD).")
+
+
+def test_a_risk_weight_sweep_chooses_its_engine_at_the_largest_weight(monkeypatch):
+    """Auto chooses once per sweep: for the risk weight, on the largest value, since the
+    L-shaped method (auto's choice for a big workbook without one) refuses a weight."""
+    import optimizer.sweeps as sweeps
+    from optimizer.engines import AutoEngine
+    from optimizer.extensive import ExtensiveForm
+    from optimizer.pipeline import load
+
+    seen = []
+
+    def chosen(engine, instance):
+        seen.append(instance.settings.risk_weight)
+        return ExtensiveForm(), None
+
+    monkeypatch.setattr(sweeps, "resolve", chosen)
+    instance, _ = load(Path(__file__).parent / "data" / "cases" / "case_a.xlsx")
+    done = sweeps.sweep_runs(instance, "risk_weight", [0.0, 0.5, 0.25], time_limit=30,
+                             mip_gap=1e-4, engine=AutoEngine())
+    assert seen == [0.5]
+    assert len(done) == 3
