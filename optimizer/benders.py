@@ -19,7 +19,6 @@ risk weight (CVaR) is refused: the cuts bound the expected cost only.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,9 +70,9 @@ class Benders:
         self._say(f"LP relaxation by cuts, one per scenario (at most "
                   f"{LP_SHARE * time_limit:.0f} s) ...")
         shaped, lp = relaxation(instance, time_limit=LP_SHARE * time_limit)
-        if shaped is not None and shaped.infeasible:
+        if shaped.infeasible:  # (shaped is None only with a risk weight, refused above)
             return self._infeasible(instance, t0, "even with project units in fractions")
-        if shaped is None or lp.value is None:
+        if lp.value is None:
             return self._failed(instance, t0, None, (
                 f"the LP relaxation did not settle within {LP_SHARE * time_limit:.0f} s "
                 "(40 % of the time limit): try a longer --time-limit, or --engine ph"))
@@ -131,6 +130,5 @@ class Benders:
 
     def _failed(self, instance: Instance, t0: float, bound: float | None,
                 reason: str) -> SolveRun:
-        return failed_run(instance, reason, bound=bound if bound is None or math.isfinite(
-            bound) else None, seconds=time.perf_counter() - t0, engine=self.name,
-                          solver=SOLVER)
+        return failed_run(instance, reason, bound=bound, seconds=time.perf_counter() - t0,
+                          engine=self.name, solver=SOLVER)

@@ -331,10 +331,8 @@ class LShaped:
                      if m.getModelStatus() == OPTIMAL else -INF) / OBJECTIVE_SCALE
             integers = (np.round(np.asarray(m.getSolution().col_value)[cols])
                         if feasible else None)
-            status = m.modelStatusToString(m.getModelStatus())
-            if m.getModelStatus() in (INFEASIBLE,
-                                      highspy.HighsModelStatus.kUnboundedOrInfeasible):
-                status = INFEASIBLE_TEXT
+            status = (INFEASIBLE_TEXT if self.infeasible
+                      else m.modelStatusToString(m.getModelStatus()))
         finally:
             m.changeColsIntegrality(count, cols,
                                     np.full(count, highspy.HighsVarType.kContinuous))
@@ -366,17 +364,13 @@ class LShaped:
                 break
             master = self.solve_integer(time_limit=MASTER_SHARE * left,
                                         mip_gap=MASTER_GAP_SHARE * mip_gap, start=start)
-            bound = best.bound if master.bound is None else max(master.bound,
-                                                                best.bound or -INF)
+            bound = max((b for b in (master.bound, best.bound) if b is not None),
+                        default=None)
             best = replace(best, bound=bound, rounds=best.rounds + 1,
                            infeasible=master.status == INFEASIBLE_TEXT)
-            if master.integers is None or (best.cost is not None and bound is not None
-                                           and relative_gap(best.cost, bound) <= mip_gap):
-                if on_round:
-                    on_round(master, None)
-                break
-            key = master.integers.tobytes()
-            if key in seen:
+            gap = relative_gap(best.cost, bound)
+            key = None if master.integers is None else master.integers.tobytes()
+            if key is None or key in seen or (gap is not None and gap <= mip_gap):
                 if on_round:
                     on_round(master, None)
                 break

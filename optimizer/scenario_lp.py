@@ -52,7 +52,6 @@ class ScenarioLP:
         self.lp = relaxed_highs(self.arrays)
         self._elastic = None
 
-
     def elastic(self) -> highspy.Highs:
         """The LP with slacks ``s⁺, s⁻ ≥ 0`` on every row, costed 1, the rest free."""
         if self._elastic is None:
