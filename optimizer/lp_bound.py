@@ -326,9 +326,12 @@ class LShaped:
             m.run()
             info = m.getInfo()
             feasible = int(info.primal_solution_status) == SOLUTION_FEASIBLE
-            # without integer columns HiGHS solves an LP and gives no MIP dual bound
-            bound = (info.mip_dual_bound if count else info.objective_function_value
-                     if m.getModelStatus() == OPTIMAL else -INF) / OBJECTIVE_SCALE
+            if count:
+                bound = info.mip_dual_bound / OBJECTIVE_SCALE
+            elif m.getModelStatus() == OPTIMAL:  # an LP: HiGHS gives no MIP dual bound
+                bound = info.objective_function_value / OBJECTIVE_SCALE
+            else:
+                bound = -INF
             integers = (np.round(np.asarray(m.getSolution().col_value)[cols])
                         if feasible else None)
             status = (INFEASIBLE_TEXT if self.infeasible

@@ -18,8 +18,9 @@ from optimizer.cli import app
 from optimizer.engines import choose_engine, estimated_columns
 from optimizer.io import read_instance
 from optimizer.lp_bound import LpBound
-from optimizer.ph.engine import best_bound, ph_status
+from optimizer.ph.engine import best_bound
 from optimizer.ph.launcher import missing_requirements
+from optimizer.plan_report import plan_status as ph_status
 from optimizer.solve import FEASIBLE, OPTIMAL
 
 CASES = Path(__file__).parent / "data" / "cases"

@@ -21,8 +21,8 @@ from models.stockpile import build_model
 from optimizer.analysis import analyze_instance
 from optimizer.lp_bound import LShaped, lp_bound, tighten_integer_bounds
 from optimizer.matrices import compile_model
-from optimizer.ph.engine import evaluate_plan
 from optimizer.pipeline import load
+from optimizer.plan_report import evaluate_plan
 from optimizer.results import plan_objective
 from optimizer.solve import OBJECTIVE_SCALE, load_highs, solve_model
 

@@ -2,10 +2,10 @@
 
 :meth:`ProgressiveHedging.solve` saves the validated instance for the ranks, launches the
 driver under MPI (:mod:`optimizer.ph.launcher`), then evaluates the incumbent plan on
-every scenario, one LP at a time (:func:`evaluate_plan`), and gives the same results as
-the extensive form, with the Summary keys ``engine = ph``, ``ranks``, ``bundle``,
-``iterations``, ``ph_seconds``, ``ph_peak_rss_mb``, ``ph_bound_musd``, ``lp_bound_musd``
-and ``lp_bound_seconds`` added.
+every scenario, one LP at a time (:func:`optimizer.plan_report.evaluate_plan`), and gives
+the same results as the extensive form, with the Summary keys ``engine = ph``, ``ranks``,
+``bundle``, ``iterations``, ``ph_seconds``, ``ph_peak_rss_mb``, ``ph_bound_musd``,
+``lp_bound_musd`` and ``lp_bound_seconds`` added.
 
 Before PH starts, the LP relaxation of the extensive form is solved by Benders cuts
 (:mod:`optimizer.lp_bound`, at most ``LP_BOUND_SHARE`` of the time limit): the reported
@@ -13,11 +13,12 @@ bound is the better of it and PH's own. After PH, the same master, with PH's uni
 facilities fixed, chooses the purchases that cost least over every scenario; the plan
 reported has those when they beat PH's incumbent.
 
-Status (:func:`ph_status`): ``optimal`` only when the proven gap meets the workbook's
-``mip_gap`` (or ``--mip-gap``), whatever gap PH itself stopped at (``--rel-gap``);
-``feasible`` otherwise, and with no bound the bound and gap stay blank (never a gap of 0
-without a bound); ``error`` (with the reason in ``outcome.no_plan_reason``) when MPI or
-mpi-sppy is missing, the run fails, or no incumbent was found.
+Status (:func:`optimizer.plan_report.plan_status`): ``optimal`` only when the proven gap
+meets the workbook's ``mip_gap`` (or ``--mip-gap``), whatever gap PH itself stopped at
+(``--rel-gap``); ``feasible`` otherwise, and with no bound the bound and gap stay blank
+(never a gap of 0 without a bound); ``error`` (with the reason in
+``outcome.no_plan_reason``) when MPI or mpi-sppy is missing, the run fails, or no
+incumbent was found.
 """
 
 from __future__ import annotations
@@ -43,11 +44,8 @@ from optimizer.ph.driver import (
 )
 from optimizer.ph.launcher import LAUNCH_MARGIN_S, missing_requirements, mpiexec_command, run_mpi
 from optimizer.ph.scenarios import save_instance
-from optimizer.plan_report import evaluate_plan, failed_run, report_plan
-from optimizer.plan_report import plan_status as ph_status
+from optimizer.plan_report import failed_run, report_plan
 from optimizer.run import SolveRun
-
-__all__ = ["ProgressiveHedging", "best_bound", "evaluate_plan", "ph_status"]
 
 SOLVER = "mpi-sppy progressive hedging + HiGHS"
 # scenarios per bundle unless asked otherwise: each bundle's extensive form gives PH its
