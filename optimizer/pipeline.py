@@ -114,6 +114,10 @@ def report_inputs(instance: Instance, outcome: SolveOutcome | None) -> list[tupl
             ("integer columns", outcome.integers),
             ("solver termination", outcome.termination),
         ]
+        if outcome.solved_columns is not None and outcome.solved_columns < outcome.columns:
+            rows += [("columns solved (alike scenario years solved once)",
+                      outcome.solved_columns),
+                     ("rows solved (alike scenario years solved once)", outcome.solved_rows)]
     return rows
 
 

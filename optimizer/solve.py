@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from optimizer.matrices import compile_model, numeric_warnings
+from optimizer.merge_blocks import BlockMerge, merge_identical_blocks
 
 OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
 
@@ -77,21 +79,35 @@ class Marginals:
     _highs: object = None
     _row_index: dict | None = None
     _col_index: dict | None = None
+    # merged blocks: {True: copies per reduced row, False: copies per reduced column}
+    _copies: dict | None = None
 
     def objective_after(self, moves: list[tuple[object, float, float]]) -> float | None:
         """The plan's LP objective (MUSD) with each ``(constraint or variable, Δlower,
         Δupper)`` applied (infinite bounds stay infinite); the LP is restored after.
-        ``None`` when that LP does not solve to optimality."""
+        ``None`` when that LP does not solve to optimality, or when the moves split a
+        merged block (:mod:`optimizer.merge_blocks`: a move must be the same on every copy
+        of it, as a limit that applies in every scenario is)."""
         h = self._highs
         lp = h.getLp()  # its bounds read once (each read copies the whole array)
         bounds = {True: (lp.row_lower_, lp.row_upper_), False: (lp.col_lower_, lp.col_upper_)}
-        moved: dict[tuple[bool, int], list[float]] = {}  # (row?, index) → [lower, upper]
+        by_index: dict[tuple[bool, int], list] = defaultdict(list)
         for item, d_lo, d_up in moves:
             is_row = item in self._row_index
             i = self._row_index[item] if is_row else self._col_index[item]
+            by_index[(is_row, i)].append((item, d_lo, d_up))
+        moved: dict[tuple[bool, int], list[float]] = {}  # (row?, index) → [lower, upper]
+        for (is_row, i), items in by_index.items():
+            copies = self._copies[is_row][i] if self._copies else 1
+            if copies > 1:
+                if (len({id(item) for item, _, _ in items}) != copies
+                        or len({(d_lo, d_up) for _, d_lo, d_up in items}) != 1):
+                    return None
+                items = items[:1]
             now = moved.setdefault((is_row, i), [bounds[is_row][0][i], bounds[is_row][1][i]])
-            now[0] += d_lo if math.isfinite(now[0]) else 0.0
-            now[1] += d_up if math.isfinite(now[1]) else 0.0
+            for _, d_lo, d_up in items:
+                now[0] += d_lo if math.isfinite(now[0]) else 0.0
+                now[1] += d_up if math.isfinite(now[1]) else 0.0
         for (is_row, i), (lo, up) in moved.items():
             (h.changeRowBounds if is_row else h.changeColBounds)(i, lo, up)
         basis = h.getBasis()
@@ -124,6 +140,9 @@ class SolveOutcome:
     warnings: tuple[str, ...] = ()
     marginals: Marginals | None = None
     marginal_seconds: float = 0.0  # the plan's LP, when marginal values were asked for
+    # the size HiGHS solved: smaller than columns/rows when identical blocks were merged
+    solved_columns: int | None = None
+    solved_rows: int | None = None
 
     @property
     def has_plan(self) -> bool:
@@ -282,6 +301,7 @@ def solve_model(
     log: bool = False,
     marginals: bool = False,
     start: Mapping | None = None,
+    merge_blocks: bool = True,
 ) -> SolveOutcome:
     """Solve ``model`` (one minimising objective) with HiGHS and load the plan back.
 
@@ -291,14 +311,20 @@ def solve_model(
 
     With ``marginals``, the plan's LP (integers fixed at the plan) is solved as well: its
     continuous values replace the MIP's (the same integers, at least as cheap) and its
-    duals come back in :attr:`SolveOutcome.marginals`."""
+    duals come back in :attr:`SolveOutcome.marginals`.
+
+    With ``merge_blocks`` (the default), HiGHS solves the model with its identical
+    recourse blocks merged (:mod:`optimizer.merge_blocks`: the same optimum, a smaller
+    model); values and duals come back for every column and row of ``model``."""
     t0 = time.perf_counter()
     arrays = compile_model(model)
     columns, a, lower, upper, integer, row_lower, row_upper, _cost, offset, constraints = arrays
     ncol, nrow = len(columns), len(row_lower)
     nint = int(integer.sum())
     warnings = tuple(numeric_warnings(columns, a, lower, upper, row_lower, row_upper))
-    h = load_highs(arrays, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+    merge = merge_identical_blocks(arrays) if merge_blocks else None
+    solved = merge.reduce(arrays) if merge is not None else arrays
+    h = load_highs(solved, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                    options=options, log=log, start=start)
     handoff = time.perf_counter() - t0
     if progress is not None and nint:
@@ -330,17 +356,9 @@ def solve_model(
 
     found, lp_seconds = None, 0.0
     if status in (OPTIMAL, FEASIBLE):
-        values = h.getSolution().col_value
-        if marginals:
-            t2 = time.perf_counter()
-            found = _plan_lp(h, columns, constraints, integer, values,
-                             model.component("derived") or {})
-            lp_seconds = time.perf_counter() - t2
-            if found is not None:
-                values = found.values
-                objective = min(objective, found.marginals.objective)
-        for var, x, is_int in zip(columns, values, integer, strict=True):
-            var.set_value(round(x) if is_int else x, skip_validation=True)
+        found, lp_seconds = _load_plan(h, model, arrays, solved, merge, marginals)
+        if found is not None:
+            objective = min(objective, found.marginals.objective)
         if bound is None and status == OPTIMAL:
             bound = objective
     gap = relative_gap(objective, bound) if status in (OPTIMAL, FEASIBLE) else None
@@ -350,6 +368,7 @@ def solve_model(
         integers=nint, solver=name, no_plan_reason=reason, warnings=warnings,
         marginals=found.marginals if found is not None else None,
         marginal_seconds=lp_seconds,
+        solved_columns=len(solved[0]), solved_rows=len(solved[5]),
     )
 
 
@@ -359,18 +378,46 @@ class _PlanLp:
     marginals: Marginals
 
 
-def _plan_lp(h, columns, constraints, integer, values, derived) -> _PlanLp | None:
+def _load_plan(h, model, arrays, solved, merge: BlockMerge | None,
+               marginals: bool) -> tuple[_PlanLp | None, float]:
+    """Load HiGHS's solution into every variable of ``model`` (``arrays``: its columns;
+    ``solved``: what HiGHS holds, reduced by ``merge`` or not), after the plan's LP when
+    ``marginals`` are asked for (its values replace the MIP's); that LP and its seconds."""
+    columns, integer, constraints = arrays[0], arrays[4], arrays[9]
+    values = h.getSolution().col_value
+    found, seconds = None, 0.0
+    if marginals:
+        t0 = time.perf_counter()
+        found = _plan_lp(h, solved, values, model.component("derived") or {}, merge,
+                         columns, constraints)
+        seconds = time.perf_counter() - t0
+        if found is not None:
+            values = found.values
+    if merge is not None:
+        values = merge.expand_values(values)
+    for var, x, is_int in zip(columns, values, integer, strict=True):
+        var.set_value(round(x) if is_int else x, skip_validation=True)
+    return found, seconds
+
+
+def _plan_lp(h, solved, values, derived, merge: BlockMerge | None, columns,
+             constraints) -> _PlanLp | None:
     """Fix the integer columns at the plan's values, solve the LP left, and read its
     duals (``None`` when that LP does not solve to optimality, which a plan's own LP
     should; the report then goes without marginal values). Integer columns the model
     marks ``derived`` (a suffix: values its rows determine from the plan) are left free,
     neither fixed nor bounded, so a reduced cost or a re-solve moving the plan sees only
-    the plan's own rows."""
+    the plan's own rows.
+
+    ``h`` holds ``solved`` (the model's arrays, or the reduced ones of ``merge``); the
+    values returned are ``solved``'s, the marginal values those of every row and column
+    of the full model (``columns``, ``constraints``)."""
+    solved_columns, integer = solved[0], solved[4]
     idx = np.nonzero(integer)[0].astype(np.int32)
     if idx.size:
         fixed = np.round(np.asarray(values, dtype=float)[idx])
         h.changeColsIntegrality(idx.size, idx, np.zeros(idx.size, dtype=np.uint8))
-        free = np.array([derived.get(columns[j], 0) for j in idx], dtype=bool)
+        free = np.array([derived.get(solved_columns[j], 0) for j in idx], dtype=bool)
         fixed_lo = np.where(free, -highspy.kHighsInf, fixed)
         fixed_up = np.where(free, highspy.kHighsInf, fixed)
         h.changeColsBounds(idx.size, idx, fixed_lo, fixed_up)
@@ -384,13 +431,18 @@ def _plan_lp(h, columns, constraints, integer, values, derived) -> _PlanLp | Non
     solution = h.getSolution()
     if not solution.dual_valid:
         return None
+    row_dual, col_dual = solution.row_dual, solution.col_dual
+    if merge is None:
+        row_to, col_to, copies = range(len(constraints)), range(len(columns)), None
+    else:
+        row_dual, col_dual = merge.expand_duals(row_dual, col_dual)
+        row_to, col_to = merge.row_to.tolist(), merge.col_to.tolist()
+        copies = {True: merge.copies_row.tolist(), False: merge.copies_col.tolist()}
     scale = 1.0 / OBJECTIVE_SCALE
-    rows = ComponentMap((con, d * scale)
-                        for con, d in zip(constraints, solution.row_dual, strict=True))
-    cols = ComponentMap((var, d * scale)
-                        for var, d in zip(columns, solution.col_dual, strict=True))
+    rows = ComponentMap((con, d * scale) for con, d in zip(constraints, row_dual, strict=True))
+    cols = ComponentMap((var, d * scale) for var, d in zip(columns, col_dual, strict=True))
     objective = h.getInfo().objective_function_value * scale
-    row_index = ComponentMap((con, i) for i, con in enumerate(constraints))
-    col_index = ComponentMap((var, j) for j, var in enumerate(columns))
+    row_index = ComponentMap(zip(constraints, row_to, strict=True))
+    col_index = ComponentMap(zip(columns, col_to, strict=True))
     return _PlanLp(list(solution.col_value),
-                   Marginals(rows, cols, objective, h, row_index, col_index))
+                   Marginals(rows, cols, objective, h, row_index, col_index, copies))
