@@ -176,6 +176,8 @@ class _Blocks:
     def merge(self, groups: list[list[int]]) -> BlockMerge | None:
         """The map that keeps the first block of each group and points the others' columns
         and rows at it, sharing duals in proportion to each copy's cost scale."""
+        if not groups:
+            return None
         rows = self.arrays[9]
         ncol, nrow = len(self.arrays[0]), len(rows)
         col_to, row_to = np.arange(ncol), np.arange(nrow)
@@ -190,8 +192,6 @@ class _Blocks:
                     col_to[j], col_share[j] = kept_col[self.col_key[j]], share
                 for i in self.rows_of[label]:
                     row_to[i], row_share[i] = kept_row[_key(rows[i])], share
-        if not groups:
-            return None
         kept_cols = np.nonzero(col_to == np.arange(ncol))[0]
         kept_rows = np.nonzero(row_to == np.arange(nrow))[0]
         col_pos = np.full(ncol, -1)
