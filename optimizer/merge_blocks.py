@@ -2,8 +2,9 @@
 the extensive form that HiGHS's presolve does not make.
 
 Much of a scenario's recourse is often the same in many scenarios. In a year when no
-commodity of a processing chain is disrupted and the chain's output is not paid for out
-of a budget (no floor support), the chain's balance rows, project capacity rows, imports,
+stock of a processing chain can be released (under the default release rule: a year the
+scenario does not disrupt the chain) and the chain's output is not paid for out of a
+budget (no floor support), the chain's balance rows, project capacity rows, imports,
 output, transfers and shortage form a **block**: recourse columns linked to the rest of
 the model only through first-stage columns (``n``, ``b``). Every scenario whose factors
 are the same in that year and chain has the same block, with its costs scaled by its
@@ -12,15 +13,16 @@ probability ``π_s``.
 Two such blocks have the same least cost for every plan, so keeping one copy with their
 costs summed leaves the objective of every plan unchanged: the reduced model has the same
 optimum and the same optimal plans, and its LPs are smaller (p_medium: 90,229 columns →
-64,530). Given an optimal solution of either model, the copies of a block can take the
-same values (replacing both by their probability-weighted mean keeps every row and the
-cost, since each row of a block is the same in every copy).
+64,530). In an optimal solution of the full model every copy can take the values of its
+cheapest copy (each row of a block is the same in every copy), so nothing is lost by
+giving them one set of values.
 
 A block is found, not assumed: it is a connected component of the graph of recourse
 columns and the rows they appear in, and blocks are merged only when their rows, bounds,
-integrality and costs (up to one positive factor) are equal entry by entry. Anything else
-(a stock carried from year to year, a budget row, a CVaR row) joins its columns into one
-larger component, which is merged only if it too is identical.
+integrality and costs (up to one positive factor, to 12 significant digits) are equal
+entry by entry. Anything else (a stock carried from year to year, a budget row, a CVaR
+row) joins its columns into one larger component, which is merged only if it too is
+identical.
 
 Going back: a merged copy takes its kept copy's values; the kept copy's dual values are
 shared among the copies in proportion to their costs (their probabilities), which keeps
@@ -37,9 +39,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-# costs of two copies count as proportional when they agree to this many decimals once
-# divided by each copy's largest cost (they differ only by π_s, up to rounding)
-COST_DECIMALS = 12
+# costs of two copies count as proportional when, divided by each copy's largest cost,
+# they agree to this many significant digits (they differ by the factor π_s, and by the
+# last bits of the floating-point products); every other entry must be equal
+COST_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,11 @@ class _Blocks:
             return None
         weight = float(np.abs(cost[cols]).max())
         self.scale[label] = weight
-        costs = np.round(cost[cols] / weight, COST_DECIMALS) if weight > 0 else cost[cols]
+        costs = ([float(f"{c:.{COST_DIGITS}g}") for c in (cost[cols] / weight).tolist()]
+                 if weight > 0 else [0.0] * len(cols))
         col_part = tuple(sorted(
             (self.col_key[j], lower[j], upper[j], bool(integer[j]), c)
-            for j, c in zip(cols, costs.tolist(), strict=True)))
+            for j, c in zip(cols, costs, strict=True)))
         csr, recourse, col_key = self.csr, self.recourse, self.col_key
         row_part = []
         for i in comp_rows:

@@ -91,23 +91,24 @@ class Marginals:
         h = self._highs
         lp = h.getLp()  # its bounds read once (each read copies the whole array)
         bounds = {True: (lp.row_lower_, lp.row_upper_), False: (lp.col_lower_, lp.col_upper_)}
-        by_index: dict[tuple[bool, int], list] = defaultdict(list)
+        # each item's total move, grouped by the row or column HiGHS holds for it
+        by_index: dict[tuple[bool, int], dict[int, list[float]]] = defaultdict(dict)
         for item, d_lo, d_up in moves:
             is_row = item in self._row_index
             i = self._row_index[item] if is_row else self._col_index[item]
-            by_index[(is_row, i)].append((item, d_lo, d_up))
+            total = by_index[(is_row, i)].setdefault(id(item), [0.0, 0.0])
+            total[0] += d_lo
+            total[1] += d_up
         moved: dict[tuple[bool, int], list[float]] = {}  # (row?, index) → [lower, upper]
-        for (is_row, i), items in by_index.items():
+        for (is_row, i), totals in by_index.items():
             copies = self._copies[is_row][i] if self._copies else 1
-            if copies > 1:
-                if (len({id(item) for item, _, _ in items}) != copies
-                        or len({(d_lo, d_up) for _, d_lo, d_up in items}) != 1):
-                    return None
-                items = items[:1]
-            now = moved.setdefault((is_row, i), [bounds[is_row][0][i], bounds[is_row][1][i]])
-            for _, d_lo, d_up in items:
-                now[0] += d_lo if math.isfinite(now[0]) else 0.0
-                now[1] += d_up if math.isfinite(now[1]) else 0.0
+            shifts = {tuple(total) for total in totals.values()}
+            if len(totals) != copies or len(shifts) != 1:
+                return None  # a merged block's copies would move apart
+            d_lo, d_up = shifts.pop()
+            lo, up = bounds[is_row][0][i], bounds[is_row][1][i]
+            moved[(is_row, i)] = [lo + d_lo if math.isfinite(lo) else lo,
+                                  up + d_up if math.isfinite(up) else up]
         for (is_row, i), (lo, up) in moved.items():
             (h.changeRowBounds if is_row else h.changeColBounds)(i, lo, up)
         basis = h.getBasis()
@@ -388,7 +389,9 @@ def _load_plan(h, model, arrays, solved, merge: BlockMerge | None,
     found, seconds = None, 0.0
     if marginals:
         t0 = time.perf_counter()
-        found = _plan_lp(h, solved, values, model.component("derived") or {}, merge,
+        derived = model.component("derived")
+        found = _plan_lp(h, solved, values,
+                         derived if derived is not None else ComponentMap(), merge,
                          columns, constraints)
         seconds = time.perf_counter() - t0
         if found is not None:
