@@ -52,19 +52,26 @@ class BlockMerge:
     ``col_to[j]`` / ``row_to[i]``: the reduced column / row standing for full column
     ``j`` / row ``i`` (a merged copy points at its kept copy's). ``col_share`` /
     ``row_share``: the part of that reduced dual value which is the full one's (1 where
-    nothing is merged). ``copies_col`` / ``copies_row``: how many full columns / rows each
-    reduced one stands for. ``kept_cols`` / ``kept_rows``: the full indices of the
-    reduced columns / rows, in order."""
+    nothing is merged). ``kept_cols`` / ``kept_rows``: the full indices of the reduced
+    columns / rows, in order."""
 
     col_to: np.ndarray
     row_to: np.ndarray
     col_share: np.ndarray
     row_share: np.ndarray
-    copies_col: np.ndarray
-    copies_row: np.ndarray
     kept_cols: np.ndarray
     kept_rows: np.ndarray
     merged_blocks: int
+
+    @property
+    def copies_col(self) -> np.ndarray:
+        """How many full columns each reduced column stands for."""
+        return np.bincount(self.col_to, minlength=self.kept_cols.size)
+
+    @property
+    def copies_row(self) -> np.ndarray:
+        """How many full rows each reduced row stands for."""
+        return np.bincount(self.row_to, minlength=self.kept_rows.size)
 
     def reduce(self, arrays):
         """The reduced model's arrays (the layout of
@@ -113,8 +120,8 @@ def merge_identical_blocks(arrays) -> BlockMerge | None:
 
     A recourse column is a variable of a sub-block of the model (a scenario); a block is
     merged only when all its columns and rows belong to one such sub-block."""
-    columns, a, *_, row_lower, _row_upper, _cost, _offset, _rows = arrays
-    ncol, nrow = len(columns), len(row_lower)
+    columns, a, nrow = arrays[0], arrays[1], len(arrays[5])
+    ncol = len(columns)
     if ncol == 0:
         return None
     top = columns[0].model()
@@ -144,9 +151,10 @@ class _Blocks:
     def __init__(self, arrays, recourse, owner, rows_of, cols_of):
         self.arrays, self.recourse, self.owner = arrays, recourse, owner
         self.rows_of, self.cols_of = rows_of, cols_of
-        columns = arrays[0]
+        columns, rows = arrays[0], arrays[9]
         self.csr = arrays[1].tocsr()
         self.col_key = {j: _key(columns[j]) for j in np.nonzero(recourse)[0]}
+        self.row_key = {i: _key(rows[i]) for comp_rows in rows_of.values() for i in comp_rows}
         self.scale: dict[int, float] = {}
 
     def fingerprint(self, label: int) -> tuple | None:
@@ -174,7 +182,7 @@ class _Blocks:
                 (("r", col_key[j]) if recourse[j] else ("l", j), v)
                 for j, v in zip(csr.indices[lo:hi].tolist(), csr.data[lo:hi].tolist(),
                                 strict=True)))
-            row_part.append((_key(rows[i]), row_lower[i], row_upper[i], entries))
+            row_part.append((self.row_key[i], row_lower[i], row_upper[i], entries))
         return col_part, tuple(sorted(row_part))
 
     def merge(self, groups: list[list[int]]) -> BlockMerge | None:
@@ -182,31 +190,27 @@ class _Blocks:
         and rows at it, sharing duals in proportion to each copy's cost scale."""
         if not groups:
             return None
-        rows = self.arrays[9]
-        ncol, nrow = len(self.arrays[0]), len(rows)
+        ncol, nrow = len(self.arrays[0]), len(self.arrays[9])
         col_to, row_to = np.arange(ncol), np.arange(nrow)
         col_share, row_share = np.ones(ncol), np.ones(nrow)
         for labels in groups:
             kept_col = {self.col_key[j]: j for j in self.cols_of[labels[0]]}
-            kept_row = {_key(rows[i]): i for i in self.rows_of[labels[0]]}
+            kept_row = {self.row_key[i]: i for i in self.rows_of[labels[0]]}
             total = sum(self.scale[label] for label in labels)
             for label in labels:
                 share = self.scale[label] / total if total > 0 else 1.0 / len(labels)
                 for j in self.cols_of[label]:
                     col_to[j], col_share[j] = kept_col[self.col_key[j]], share
                 for i in self.rows_of[label]:
-                    row_to[i], row_share[i] = kept_row[_key(rows[i])], share
+                    row_to[i], row_share[i] = kept_row[self.row_key[i]], share
         kept_cols = np.nonzero(col_to == np.arange(ncol))[0]
         kept_rows = np.nonzero(row_to == np.arange(nrow))[0]
         col_pos = np.full(ncol, -1)
         col_pos[kept_cols] = np.arange(kept_cols.size)
         row_pos = np.full(nrow, -1)
         row_pos[kept_rows] = np.arange(kept_rows.size)
-        col_to, row_to = col_pos[col_to], row_pos[row_to]
         return BlockMerge(
-            col_to=col_to, row_to=row_to, col_share=col_share, row_share=row_share,
-            copies_col=np.bincount(col_to, minlength=kept_cols.size),
-            copies_row=np.bincount(row_to, minlength=kept_rows.size),
-            kept_cols=kept_cols, kept_rows=kept_rows,
+            col_to=col_pos[col_to], row_to=row_pos[row_to], col_share=col_share,
+            row_share=row_share, kept_cols=kept_cols, kept_rows=kept_rows,
             merged_blocks=sum(len(labels) - 1 for labels in groups),
         )

@@ -10,18 +10,9 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 import pytest
+from instances import twin_years
 
-from instance import (
-    Commodity,
-    Country,
-    Demand,
-    Instance,
-    Project,
-    Scenario,
-    Settings,
-    Shock,
-    SupplyArc,
-)
+from instance import Shock
 from models.factors import scenario_data
 from models.index import ModelIndex
 from models.stockpile import build_model, first_stage_plan
@@ -43,22 +34,6 @@ def solved(instance, merge: bool):
     ix = ModelIndex(instance)
     m = build_model(instance, scenario_data(instance), index=ix)
     return m, ix, solve_model(m, mip_gap=GAP, marginals=True, merge_blocks=merge)
-
-
-def twin_years(*shocks: Shock) -> Instance:
-    """One member, two years, an import arc and a domestic plant, two scenarios: with no
-    shock, each year's block is the same in both scenarios."""
-    return Instance(
-        settings=Settings(first_year=2030, horizon_years=2, discount_rate=0.0),
-        countries=(Country("USA", True), Country("CHN", False)),
-        commodities=(Commodity("ga", price=1000.0, shortage_cost=5000.0),),
-        scenarios=(Scenario("calm", 0.6), Scenario("stress", 0.4)),
-        demand=(Demand("USA", "ga", 1, 100.0), Demand("USA", "ga", 2, 100.0)),
-        supply=(SupplyArc("USA", "ga", "CHN", 80.0),),
-        projects=(Project("dom", "USA", "USA", "ga", capacity=50.0, capex=0.01, life=1,
-                          variable_cost=900.0),),
-        shocks=shocks,
-    )
 
 
 @pytest.mark.parametrize("shock, merged", [
