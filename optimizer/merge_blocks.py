@@ -13,7 +13,7 @@ probability ``π_s``.
 Two such blocks have the same least cost for every plan, so keeping one copy with their
 costs summed leaves the objective of every plan unchanged: the reduced model has the same
 optimum and the same optimal plans, and its LPs are smaller (p_medium: 90,229 columns →
-64,530). In an optimal solution of the full model every copy can take the values of its
+63,266). In an optimal solution of the full model every copy can take the values of its
 cheapest copy (each row of a block is the same in every copy), so nothing is lost by
 giving them one set of values.
 
